@@ -1,0 +1,3 @@
+from crs.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""gRPC layer: servicers, conversion to and from domain types, auth, errors, server assembly."""

@@ -1,0 +1,129 @@
+"""One interceptor for the cross-cutting work of every CRS call: auth, scope, errors, audit, the log line."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf.message import Message
+
+from crs.api import errors as api_errors
+from crs.api import logs
+from crs.api.auth import ApiKeys
+from crs.api.call import CURRENT
+from crs.api.methods import POLICIES, PUBLIC_PREFIXES, Policy
+from crs.domain import audit
+from crs.domain.context import CallContext, Principal
+from crs.domain.errors import DomainError, PermissionDenied
+from crs.storage.base import Store, StoreUnavailable
+
+Behavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
+
+
+def resource_of(request: Message) -> str:
+    fields = {f.name for f, _ in request.ListFields()}
+    if "token" in fields and hasattr(request, "purpose"):
+        return f"{request.parent}/vault/tokens/{request.token}"  # type: ignore[attr-defined]
+    if "name" in fields:
+        return str(request.name)  # type: ignore[attr-defined]
+    for field, value in request.ListFields():
+        if field.message_type is not None and hasattr(value, "name") and value.name:
+            return str(value.name)
+    return str(getattr(request, "parent", ""))
+
+
+def _metadata(context: grpc.aio.ServicerContext[Any, Any], key: str) -> str | None:
+    for k, v in context.invocation_metadata() or ():
+        if k == key:
+            return v if isinstance(v, str) else v.decode()
+    return None
+
+
+class CrsInterceptor(grpc.aio.ServerInterceptor):
+    def __init__(self, keys: ApiKeys, store: Store) -> None:
+        self._keys = keys
+        self._store = store
+        self._log = logs.get()
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        method = handler_call_details.method
+        if handler is None or method.startswith(PUBLIC_PREFIXES) or handler.unary_unary is None:
+            return handler
+        policy = POLICIES.get(method, Policy("admin"))
+        wrapped = self._wrap(method, policy, handler.unary_unary)
+        return grpc.unary_unary_rpc_method_handler(
+            wrapped, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+        )
+
+    def _wrap(self, method: str, policy: Policy, inner: Behavior) -> Behavior:
+        async def behavior(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+            started = time.perf_counter()
+            request_id = str(getattr(request, "request_id", "")) or (_metadata(context, "x-request-id") or "")
+            principal: Principal | None = None
+            code = "OK"
+            failure: grpc.Status | None = None
+            try:
+                principal = self._keys.authenticate(_metadata(context, "authorization"))
+                ctx = CallContext(
+                    principal,
+                    method,
+                    request_id,
+                    hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest(),
+                    context.peer() or "",
+                )
+                token = CURRENT.set(ctx)
+                try:
+                    if not principal.has(policy.scope):
+                        raise PermissionDenied(f"this API key lacks the '{policy.scope}' scope", "MISSING_SCOPE")
+                    return await inner(request, context)
+                except DomainError as err:
+                    if policy.audit_failures:
+                        await self._audit_failure(ctx, request, api_errors.code_of(err).name)
+                    raise
+                finally:
+                    CURRENT.reset(token)
+            except DomainError as err:
+                code = api_errors.code_of(err).name
+                failure = api_errors.to_status(err)
+            except StoreUnavailable:
+                code = "UNAVAILABLE"
+                failure = api_errors.unavailable_status("the store is unavailable; retry")
+            except asyncio.CancelledError:
+                code = "CANCELLED"
+                raise
+            except Exception as exc:  # never crash, never echo input: log the type only
+                code = "INTERNAL"
+                self._log.error("unhandled", method=method, error_type=type(exc).__name__)
+                failure = api_errors.internal_status()
+            finally:
+                self._log.info(
+                    "rpc",
+                    method=method,
+                    code=code,
+                    latency_ms=round((time.perf_counter() - started) * 1000, 3),
+                    tenant=principal.tenant if principal else None,
+                    actor=principal.key_id if principal else None,
+                    request_id=request_id or None,
+                    peer=context.peer(),
+                )
+            assert failure is not None
+            await context.abort(failure.code, failure.details, failure.trailing_metadata)
+
+        return behavior
+
+    async def _audit_failure(self, ctx: CallContext, request: Message, outcome: str) -> None:
+        try:
+            await audit.record_outcome(
+                self._store, ctx, resource_of(request), outcome, purpose=str(getattr(request, "purpose", ""))
+            )
+        except Exception as exc:  # the refusal stands even if its audit write fails; say so loudly
+            self._log.error("audit_write_failed", method=ctx.method, error_type=type(exc).__name__)

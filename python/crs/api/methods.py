@@ -1,0 +1,46 @@
+"""Per-method policy: the scope a method needs and whether it mutates (and so is audited on failure)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    scope: str
+    mutating: bool = False
+    audit_failures: bool = False
+
+
+_READ = Policy("read")
+_WRITE = Policy("write", mutating=True, audit_failures=True)
+
+POLICIES: dict[str, Policy] = {
+    "/crs.v1.CustomerService/CreateCustomer": _WRITE,
+    "/crs.v1.CustomerService/GetCustomer": _READ,
+    "/crs.v1.CustomerService/UpdateCustomer": _WRITE,
+    "/crs.v1.CustomerService/ListCustomers": _READ,
+    "/crs.v1.CustomerService/CloseCustomer": _WRITE,
+    "/crs.v1.CustomerService/SearchCustomers": _READ,
+    "/crs.v1.AccountService/CreateAccount": _WRITE,
+    "/crs.v1.AccountService/GetAccount": _READ,
+    "/crs.v1.AccountService/UpdateAccount": _WRITE,
+    "/crs.v1.AccountService/ListAccounts": _READ,
+    "/crs.v1.AccountService/CloseAccount": _WRITE,
+    "/crs.v1.RelationshipService/CreateRelationship": _WRITE,
+    "/crs.v1.RelationshipService/GetRelationship": _READ,
+    "/crs.v1.RelationshipService/DeleteRelationship": _WRITE,
+    "/crs.v1.RelationshipService/ListRelationships": _READ,
+    "/crs.v1.CardService/RegisterCard": _WRITE,
+    "/crs.v1.CardService/GetCard": _READ,
+    "/crs.v1.CardService/ListCards": _READ,
+    "/crs.v1.CardService/UpdateCardState": _WRITE,
+    "/crs.v1.CardService/LookupCard": _READ,
+    "/crs.v1.TokenService/Tokenize": Policy("tokenize", mutating=True),
+    "/crs.v1.TokenService/BatchTokenize": Policy("tokenize", mutating=True),
+    "/crs.v1.TokenService/Detokenize": Policy("detokenize", audit_failures=True),
+    "/crs.v1.AuditService/ListAuditEvents": _READ,
+}
+
+# Served without an API key.
+PUBLIC_PREFIXES = ("/grpc.health.v1.Health/", "/grpc.reflection.")

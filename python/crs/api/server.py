@@ -1,0 +1,200 @@
+"""Server assembly: ``build_server(config)`` returns a started-ready server; ``serve`` runs it to SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import os
+import signal
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+
+from crs._core import KeyRing
+from crs.api import logs
+from crs.api.auth import ApiKeys, add_key
+from crs.api.interceptor import CrsInterceptor
+from crs.api.servicers import (
+    AccountServicer,
+    AuditServicer,
+    CardServicer,
+    CustomerServicer,
+    RelationshipServicer,
+    TokenServicer,
+)
+from crs.domain.app import Domain
+from crs.storage.base import Store
+from crs.v1 import (
+    account_pb2,
+    account_pb2_grpc,
+    audit_pb2,
+    audit_pb2_grpc,
+    card_pb2,
+    card_pb2_grpc,
+    customer_pb2,
+    customer_pb2_grpc,
+    relationship_pb2,
+    relationship_pb2_grpc,
+    token_pb2,
+    token_pb2_grpc,
+)
+
+SERVICE_NAMES = tuple(
+    m.DESCRIPTOR.services_by_name[s].full_name
+    for m, s in (
+        (customer_pb2, "CustomerService"),
+        (account_pb2, "AccountService"),
+        (relationship_pb2, "RelationshipService"),
+        (card_pb2, "CardService"),
+        (token_pb2, "TokenService"),
+        (audit_pb2, "AuditService"),
+    )
+)
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class ServerConfig:
+    host: str = "127.0.0.1"
+    port: int = 50051
+    data_dir: Path = field(default_factory=lambda: Path("var"))
+    store: str = "embedded"
+    keys_file: Path | None = None
+    api_keys_file: Path | None = None
+    grace_seconds: float = 10.0
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    tls_client_ca: Path | None = None
+    allow_insecure: bool = False
+    port_file: Path | None = None
+    log_level: str = "INFO"
+
+
+@dataclass
+class Running:
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    domain: Domain
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def load_keyring(config: ServerConfig) -> KeyRing:
+    if config.keys_file is not None:
+        return KeyRing.from_file(str(config.keys_file))
+    if "CRS_KEYS" in os.environ:
+        return KeyRing.from_env("CRS_KEYS")
+    default = config.data_dir / "keys.json"
+    if not default.exists():
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        KeyRing.generate(str(default))
+        logs.get().warning("generated_card_data_keys", path=str(default), note="back this file up; data needs it")
+    return KeyRing.from_file(str(default))
+
+
+def load_api_keys(config: ServerConfig) -> ApiKeys:
+    if config.api_keys_file is not None or "CRS_API_KEYS" in os.environ:
+        return ApiKeys.load(config.api_keys_file)
+    default = config.data_dir / "api-keys.json"
+    if not default.exists():
+        secret = add_key(default, "bootstrap-admin", "default", ["admin"])
+        secret_file = config.data_dir / "bootstrap-api-key"
+        fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secret + "\n")
+        logs.get().warning(
+            "bootstrap_api_key_created", tenant="default", key_file=str(secret_file), hashes=str(default)
+        )
+    return ApiKeys.load(default)
+
+
+def open_store(config: ServerConfig) -> Store:
+    if config.store == "embedded":
+        from crs.storage.embedded import EmbeddedStore
+
+        return EmbeddedStore(config.data_dir / "crs.db")
+    raise ValueError(f"unknown store {config.store!r}")
+
+
+def _credentials(config: ServerConfig) -> grpc.ServerCredentials | None:
+    if config.tls_cert is None and config.tls_key is None:
+        return None
+    if config.tls_cert is None or config.tls_key is None:
+        raise ValueError("--tls-cert and --tls-key go together")
+    ca = config.tls_client_ca.read_bytes() if config.tls_client_ca else None
+    return grpc.ssl_server_credentials(
+        [(config.tls_key.read_bytes(), config.tls_cert.read_bytes())],
+        root_certificates=ca,
+        require_client_auth=ca is not None,
+    )
+
+
+async def build_server(config: ServerConfig, store: Store | None = None) -> Running:
+    creds = _credentials(config)
+    if creds is None and not _is_loopback(config.host) and not config.allow_insecure:
+        raise ValueError("plaintext gRPC is only served on loopback; pass --tls-cert/--tls-key or --allow-insecure")
+    keyring = load_keyring(config)
+    api_keys = load_api_keys(config)
+    store = store or open_store(config)
+    domain = Domain(store, keyring)
+    server = grpc.aio.server(
+        interceptors=[CrsInterceptor(api_keys, store)],
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.keepalive_time_ms", 30_000),
+            ("grpc.keepalive_timeout_ms", 10_000),
+            ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
+            ("grpc.keepalive_permit_without_calls", 1),
+        ],
+    )
+    customer_pb2_grpc.add_CustomerServiceServicer_to_server(CustomerServicer(domain), server)
+    account_pb2_grpc.add_AccountServiceServicer_to_server(AccountServicer(domain), server)
+    relationship_pb2_grpc.add_RelationshipServiceServicer_to_server(RelationshipServicer(domain), server)
+    card_pb2_grpc.add_CardServiceServicer_to_server(CardServicer(domain), server)
+    token_pb2_grpc.add_TokenServiceServicer_to_server(TokenServicer(domain), server)
+    audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(domain), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
+    )
+    address = f"{config.host}:{config.port}"
+    port = server.add_secure_port(address, creds) if creds else server.add_insecure_port(address)
+    return Running(server, port, health_servicer, domain)
+
+
+async def serve(config: ServerConfig) -> None:
+    logs.configure(config.log_level)
+    log = logs.get()
+    running = await build_server(config)
+    await running.server.start()
+    for name in ("", *SERVICE_NAMES):
+        await running.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    if config.port_file is not None:
+        tmp = config.port_file.with_suffix(".tmp")
+        tmp.write_text(str(running.port))
+        os.replace(tmp, config.port_file)
+    log.info("serving", host=config.host, port=running.port, store=config.store, pid=os.getpid())
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("draining", grace_seconds=config.grace_seconds)
+    await running.health.enter_graceful_shutdown()
+    await running.server.stop(config.grace_seconds)
+    await running.domain.store.close()
+    log.info("stopped")

@@ -1,0 +1,207 @@
+"""``crs``: run the server, manage keys, and a small back-office client.
+
+    crs serve [--port 50051] [--data-dir var]          run the gRPC server (embedded store by default)
+    crs keys generate PATH                             new card-data key file (0600)
+    crs apikey add --file F --tenant T --scopes a,b    new API key: prints the secret once, stores its hash
+    crs customers get|list|search ...                  back-office client (CRS_API_KEY, --target)
+    crs cards lookup --token T | --pan-stdin
+    crs audit tail [--resource R] [--minutes 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+
+def _serve_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--host", default=os.environ.get("CRS_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("CRS_PORT", "50051")))
+    p.add_argument("--port-file", type=Path, help="write the bound port here once serving (for --port 0)")
+    p.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CRS_DATA_DIR", "var")))
+    p.add_argument("--store", choices=["embedded"], default="embedded")
+    p.add_argument("--keys-file", type=Path, help="card-data key file (default: $CRS_KEYS or DATA_DIR/keys.json)")
+    p.add_argument("--api-keys-file", type=Path, help="API key hashes (default: $CRS_API_KEYS or DATA_DIR/api-keys.json)")
+    p.add_argument("--grace", type=float, default=10.0, help="seconds to drain in-flight RPCs on SIGTERM")
+    p.add_argument("--tls-cert", type=Path)
+    p.add_argument("--tls-key", type=Path)
+    p.add_argument("--tls-client-ca", type=Path, help="require client certificates signed by this CA (mTLS)")
+    p.add_argument("--allow-insecure", action="store_true", help="allow plaintext on a non-loopback address")
+    p.add_argument("--log-level", default="INFO")
+
+
+def _client_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--target", default=os.environ.get("CRS_TARGET", "127.0.0.1:50051"))
+    p.add_argument("--tenant", default=os.environ.get("CRS_TENANT", "default"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="crs", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_args(sub.add_parser("serve", help="run the gRPC server"))
+
+    keys = sub.add_parser("keys", help="card-data keys").add_subparsers(dest="action", required=True)
+    keys.add_parser("generate", help="write a new key file").add_argument("path", type=Path)
+
+    apikey = sub.add_parser("apikey", help="API keys").add_subparsers(dest="action", required=True)
+    add = apikey.add_parser("add", help="add a key; prints the secret once")
+    add.add_argument("--file", type=Path, required=True)
+    add.add_argument("--tenant", required=True)
+    add.add_argument("--scopes", required=True, help="comma-separated: read,write,tokenize,detokenize,pii,admin")
+    add.add_argument("--id", dest="key_id", default="")
+
+    customers = sub.add_parser("customers", help="read customers").add_subparsers(dest="action", required=True)
+    for action in ("get", "list", "search"):
+        cp = customers.add_parser(action)
+        _client_args(cp)
+        if action == "get":
+            cp.add_argument("id")
+        if action == "search":
+            g = cp.add_mutually_exclusive_group(required=True)
+            g.add_argument("--email")
+            g.add_argument("--phone")
+            g.add_argument("--card-fingerprint")
+        if action == "list":
+            cp.add_argument("--page-size", type=int, default=50)
+            cp.add_argument("--all", action="store_true", help="follow page tokens to the end")
+
+    cards = sub.add_parser("cards", help="cards").add_subparsers(dest="action", required=True)
+    lookup = cards.add_parser("lookup", help="the switch's LookupCard")
+    _client_args(lookup)
+    lk = lookup.add_mutually_exclusive_group(required=True)
+    lk.add_argument("--token")
+    lk.add_argument("--pan-stdin", action="store_true", help="read the PAN from standard input (not argv)")
+
+    audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="action", required=True)
+    tail = audit.add_parser("tail", help="recent audit events, oldest first")
+    _client_args(tail)
+    tail.add_argument("--resource", default="")
+    tail.add_argument("--actor", default="")
+    tail.add_argument("--minutes", type=int, default=60)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    if args.command == "keys":
+        from crs._core import KeyRing, KeyRingError
+
+        try:
+            KeyRing.generate(str(args.path))
+        except KeyRingError as e:
+            print(f"crs: {e}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.path} (mode 0600); back it up: encrypted card data needs it")
+        return 0
+    if args.command == "apikey":
+        from crs.api.auth import add_key
+
+        scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
+        try:
+            secret = add_key(args.file, args.key_id or f"{args.tenant}-{int(time.time())}", args.tenant, scopes)
+        except ValueError as e:
+            print(f"crs: {e}", file=sys.stderr)
+            return 1
+        print(secret)
+        return 0
+    return _client(args)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from crs.api.server import ServerConfig, serve
+
+    config = ServerConfig(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        store=args.store,
+        keys_file=args.keys_file,
+        api_keys_file=args.api_keys_file,
+        grace_seconds=args.grace,
+        tls_cert=args.tls_cert,
+        tls_key=args.tls_key,
+        tls_client_ca=args.tls_client_ca,
+        allow_insecure=args.allow_insecure,
+        port_file=args.port_file,
+        log_level=args.log_level,
+    )
+    try:
+        asyncio.run(serve(config))
+    except ValueError as e:
+        print(f"crs: {e}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def _client(args: argparse.Namespace) -> int:
+    import grpc
+    from google.protobuf import json_format, timestamp_pb2
+
+    from crs.v1 import audit_pb2, audit_pb2_grpc, card_pb2, card_pb2_grpc, customer_pb2, customer_pb2_grpc
+
+    key = os.environ.get("CRS_API_KEY")
+    if not key:
+        print("crs: set CRS_API_KEY to an API key", file=sys.stderr)
+        return 2
+    md = (("authorization", f"Bearer {key}"),)
+    parent = f"tenants/{args.tenant}"
+
+    def show(message: Any) -> None:
+        print(json_format.MessageToJson(message, indent=2))
+
+    with grpc.insecure_channel(args.target) as channel:
+        try:
+            if args.command == "customers":
+                cs = customer_pb2_grpc.CustomerServiceStub(channel)
+                if args.action == "get":
+                    show(cs.GetCustomer(customer_pb2.GetCustomerRequest(name=f"{parent}/customers/{args.id}"), metadata=md))
+                elif args.action == "search":
+                    req = customer_pb2.SearchCustomersRequest(parent=parent)
+                    if args.email:
+                        req.email = args.email
+                    elif args.phone:
+                        req.phone = args.phone
+                    else:
+                        req.card_fingerprint = args.card_fingerprint
+                    show(cs.SearchCustomers(req, metadata=md))
+                else:
+                    token = ""
+                    while True:
+                        page = cs.ListCustomers(
+                            customer_pb2.ListCustomersRequest(parent=parent, page_size=args.page_size, page_token=token),
+                            metadata=md,
+                        )
+                        show(page)
+                        token = page.next_page_token
+                        if not (args.all and token):
+                            break
+            elif args.command == "cards":
+                req2 = card_pb2.LookupCardRequest(parent=parent)
+                if args.token:
+                    req2.token = args.token
+                else:
+                    req2.pan = sys.stdin.readline().strip()
+                show(card_pb2_grpc.CardServiceStub(channel).LookupCard(req2, metadata=md))
+            elif args.command == "audit":
+                start = timestamp_pb2.Timestamp()
+                start.FromSeconds(int(time.time()) - 60 * args.minutes)
+                req3 = audit_pb2.ListAuditEventsRequest(
+                    parent=parent, resource=args.resource, actor=args.actor, start_time=start, page_size=1000
+                )
+                show(audit_pb2_grpc.AuditServiceStub(channel).ListAuditEvents(req3, metadata=md))
+        except grpc.RpcError as err:
+            print(f"crs: {err.code().name}: {err.details()}", file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

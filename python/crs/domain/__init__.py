@@ -1,0 +1,1 @@
+"""Domain rules: validation, resources, idempotency, audit. No gRPC types here."""

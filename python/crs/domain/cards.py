@@ -1,0 +1,240 @@
+"""Cards: registration through the vault, state changes, listing and the switch's LookupCard."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from crs._core import is_token_shaped
+from crs.domain import listing
+from crs.domain.accounts import CLOSED as ACCOUNT_CLOSED
+from crs.domain.accounts import Accounts
+from crs.domain.context import CallContext
+from crs.domain.customers import Customers
+from crs.domain.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
+from crs.domain.ids import new_id, new_version, valid_id
+from crs.domain.mutation import Change, Mutation
+from crs.domain.names import Name
+from crs.domain.paging import PageTokens, page_size, query_hash
+from crs.domain.records import AccountRecord, CardRecord, CustomerRecord, decode, encode, now_us
+from crs.domain.relationships import Relationships
+from crs.domain.validation import MAX_REASON, check_text
+from crs.domain.vault import Vault, entry_from_sealed, entry_writes
+from crs.storage import schema
+from crs.storage.base import ConditionFailed, NotExists, Put, Store, VersionIs, Write
+
+ACTIVE, BLOCKED, LOST, STOLEN, EXPIRED, CLOSED = 1, 2, 3, 4, 5, 6
+STATES = range(1, 7)
+
+
+@dataclass(frozen=True, slots=True)
+class CardLookup:
+    card: CardRecord
+    account: AccountRecord | None
+    owners: list[CustomerRecord]
+
+
+def card_name(tenant: str, card_id: str) -> str:
+    return f"tenants/{tenant}/cards/{card_id}"
+
+
+class Cards:
+    def __init__(
+        self,
+        store: Store,
+        vault: Vault,
+        accounts: Accounts,
+        customers: Customers,
+        relationships: Relationships,
+        mutation: Mutation,
+        pages: PageTokens,
+    ) -> None:
+        self._store = store
+        self._vault = vault
+        self._accounts = accounts
+        self._customers = customers
+        self._relationships = relationships
+        self._mutation = mutation
+        self._pages = pages
+
+    async def get(self, name: Name) -> CardRecord:
+        stored = await self._store.get(schema.cards_by_id, (name.tenant, name.id))
+        if stored is None:
+            raise NotFound(f"{name} not found", "NOT_FOUND", {}, "crs.v1/Card", str(name))
+        return decode(CardRecord, stored.value)
+
+    async def get_many(self, tenant: str, ids: Sequence[str]) -> list[CardRecord]:
+        stored = await self._store.get_many(schema.cards_by_id, [(tenant, i) for i in ids])
+        return [decode(CardRecord, s.value) for s in stored if s is not None]
+
+    async def _card_id_by_fingerprint(self, tenant: str, fingerprint: str) -> str | None:
+        stored = await self._store.get(schema.cards_by_fingerprint, (tenant, fingerprint))
+        return stored.value.decode() if stored else None
+
+    async def _duplicate(self, tenant: str, fingerprint: str) -> AlreadyExists | None:
+        existing = await self._card_id_by_fingerprint(tenant, fingerprint)
+        if existing is None:
+            return None
+        name = card_name(tenant, existing)
+        return AlreadyExists(
+            f"this PAN is already registered as {name}", "CARD_ALREADY_REGISTERED", {}, "crs.v1/Card", name
+        )
+
+    @staticmethod
+    def _row_writes(rec: CardRecord, condition: NotExists | VersionIs) -> list[Write]:
+        return [Put(schema.cards_by_id, (rec.tenant, rec.id), encode(rec), rec.version, condition)]
+
+    async def register(
+        self,
+        ctx: CallContext,
+        tenant: str,
+        pan: str,
+        expiry_month: int,
+        expiry_year: int,
+        cardholder_name: str,
+        account: Name,
+        customer: Name | None,
+        card_id: str,
+    ) -> CardRecord:
+        v = Violations()
+        if card_id and not valid_id(card_id):
+            v.add("card_id", "must match ^[a-z0-9][a-z0-9-]{0,62}$")
+        if not 1 <= expiry_month <= 12:
+            v.add("expiry_month", "must be 1 to 12")
+        if not 2000 <= expiry_year <= 2100:
+            v.add("expiry_year", "must be a four-digit year")
+        check_text(v, "cardholder_name", cardholder_name)
+        v.raise_if_any()
+        fingerprint = self._vault.fingerprint(tenant, pan)
+        acct = await self._accounts.get(account)
+        if acct.status == ACCOUNT_CLOSED:
+            raise FailedPrecondition("cards cannot be registered on a closed account", "ACCOUNT_CLOSED")
+        holder = customer.id if customer else acct.customer_id
+        if customer is not None:
+            await self._customers.get(customer)
+        cid = card_id or new_id()
+
+        async def build() -> Change[CardRecord]:
+            duplicate = await self._duplicate(tenant, fingerprint)
+            if duplicate is not None:
+                raise duplicate
+            writes: list[Write] = []
+            entry = await self._vault.by_fingerprint(tenant, fingerprint)
+            if entry is None:
+                entry = entry_from_sealed(tenant, self._vault.seal(tenant, pan))
+                writes += entry_writes(entry)
+            ts = now_us()
+            rec = CardRecord(
+                tenant=tenant,
+                id=cid,
+                account_id=acct.id,
+                customer_id=holder,
+                token=entry.token,
+                fingerprint=fingerprint,
+                bin=entry.bin,
+                last4=entry.last4,
+                brand=entry.brand,
+                expiry_month=expiry_month,
+                expiry_year=expiry_year,
+                cardholder_name=cardholder_name.strip(),
+                state=ACTIVE,
+                create_us=ts,
+                update_us=ts,
+                version=new_version(),
+            )
+            writes += self._row_writes(rec, NotExists())
+            writes += [
+                Put(schema.cards_by_fingerprint, (tenant, fingerprint), cid.encode(), condition=NotExists()),
+                Put(schema.cards_by_token, (tenant, entry.token), cid.encode()),
+                Put(schema.cards_by_account, (tenant, acct.id, cid), b"{}"),
+                Put(schema.cards_by_customer, (tenant, holder, cid), b"{}"),
+            ]
+            return Change(writes, rec, card_name(tenant, cid), ["*"])
+
+        async def conflict(failed: ConditionFailed) -> Exception | None:
+            if failed.write.table is schema.cards_by_id:
+                name = card_name(tenant, cid)
+                return AlreadyExists(f"{name} already exists", "ALREADY_EXISTS", {}, "crs.v1/Card", name)
+            if failed.write.table is schema.cards_by_fingerprint:
+                return await self._duplicate(tenant, fingerprint)
+            return None  # vault race: the PAN was tokenized concurrently; use that token
+
+        return await self._mutation.run(ctx, CardRecord, build, conflict, attempts=5)
+
+    async def update_state(self, ctx: CallContext, name: Name, state: int, reason: str, etag: str) -> CardRecord:
+        v = Violations()
+        if state not in STATES:
+            v.add("state", "must be set to a defined card state")
+        check_text(v, "reason", reason, limit=MAX_REASON)
+        v.raise_if_any()
+
+        async def build() -> Change[CardRecord]:
+            current = await self.get(name)
+            if etag and etag != current.version:
+                raise Aborted("etag does not match the current card; read it again", "ETAG_MISMATCH")
+            if current.state == CLOSED and state != CLOSED:
+                raise FailedPrecondition("a closed card cannot change state", "CARD_CLOSED")
+            if current.state == state and current.state_reason == reason:
+                return Change([], current, str(name))
+            rec = replace(current, state=state, state_reason=reason, update_us=now_us(), version=new_version())
+            return Change(self._row_writes(rec, VersionIs(current.version)), rec, str(name), ["state", "state_reason"])
+
+        async def conflict(failed: ConditionFailed) -> Exception:
+            return Aborted("the card was changed by another request; read it again and retry", "ETAG_MISMATCH")
+
+        return await self._mutation.run(ctx, CardRecord, build, conflict)
+
+    async def list(
+        self, tenant: str, account: Name | None, customer: Name | None, size: int, token: str
+    ) -> tuple[list[CardRecord], str]:
+        if (account is None) == (customer is None):
+            raise InvalidArgument.of("account", "set exactly one of account or customer")
+        n = page_size(size)
+        if account is not None:
+            table, partition = schema.cards_by_account, (tenant, account.id)
+        else:
+            assert customer is not None
+            table, partition = schema.cards_by_customer, (tenant, customer.id)
+        q = query_hash("cards", table.name, partition)
+        pos = self._pages.decode(token, q)
+        after = tuple(str(p) for p in pos) if pos else None
+        ids, nxt = await listing.list_partition(self._store, table, partition, after, n, lambda k, _r: k[0])
+        cards = await self.get_many(tenant, [str(i) for i in ids])
+        return cards, (self._pages.encode(q, list(nxt)) if nxt else "")
+
+    async def lookup(self, tenant: str, pan: str, token: str) -> CardLookup:
+        if pan:
+            fingerprint = self._vault.fingerprint(tenant, pan)
+            card_id = await self._card_id_by_fingerprint(tenant, fingerprint)
+            if card_id is None:
+                raise NotFound("no card is registered for this PAN", "NOT_FOUND", {}, "crs.v1/Card", "")
+        elif token:
+            if not is_token_shaped(token):
+                raise InvalidArgument.of("token", "is not a CRS card token", "INVALID_TOKEN")
+            stored = await self._store.get(schema.cards_by_token, (tenant, token))
+            if stored is None:
+                raise NotFound("no card is registered for this token", "NOT_FOUND", {}, "crs.v1/Card", "")
+            card_id = stored.value.decode()
+        else:
+            raise InvalidArgument.of("key", "set pan or token")
+        return await self.lookup_by_id(tenant, card_id)
+
+    async def owners_by_fingerprint(self, tenant: str, fingerprint: str) -> list[CustomerRecord]:
+        """SearchCustomers by card fingerprint: the cardholder and the owners of the card's account."""
+        card_id = await self._card_id_by_fingerprint(tenant, fingerprint)
+        if card_id is None:
+            return []
+        found = await self.lookup_by_id(tenant, card_id)
+        return found.owners
+
+    async def lookup_by_id(self, tenant: str, card_id: str) -> CardLookup:
+        card = await self.get(Name(tenant, "cards", card_id))
+        account: AccountRecord | None = None
+        stored_account = await self._store.get(schema.accounts_by_id, (tenant, card.account_id))
+        if stored_account is not None:
+            account = decode(AccountRecord, stored_account.value)
+        owner_ids = await self._relationships.owners_of_account(tenant, card.account_id)
+        if card.customer_id not in owner_ids:
+            owner_ids.append(card.customer_id)
+        owners = await self._customers.get_many(tenant, owner_ids)
+        return CardLookup(card, account, owners)

@@ -1,0 +1,28 @@
+"""Identifiers: time-ordered ULIDs (Crockford base32, lower case) and client-chosen ids."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def new_id() -> str:
+    """26 characters: 48-bit milliseconds then 80 random bits; sorts by creation time."""
+    value = (int(time.time() * 1000) << 80) | int.from_bytes(os.urandom(10), "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_ALPHABET[value & 31])
+        value >>= 5
+    return "".join(reversed(chars))
+
+
+def valid_id(value: str) -> bool:
+    return bool(ID_PATTERN.match(value))
+
+
+def new_version() -> str:
+    return os.urandom(8).hex()

@@ -1,0 +1,120 @@
+"""One mutating call = one atomic ``apply``: the change, its audit event and its idempotency record.
+
+``Mutation.run`` implements AIP-155: with a ``request_id`` the first result is stored (48 h) in the
+same write as the change; a retry with the same id and the same request returns that stored result
+and writes nothing; the same id with a different request is FAILED_PRECONDITION.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any, Generic, TypeVar
+
+from crs.domain import audit
+from crs.domain.context import CallContext
+from crs.domain.errors import FailedPrecondition, InvalidArgument
+from crs.domain.records import IdempotencyRecord, decode, encode
+from crs.storage import schema
+from crs.storage.base import ConditionFailed, NotExists, Put, Store, Write
+
+R = TypeVar("R")
+MAX_REQUEST_ID = 128
+
+
+@dataclass
+class Change(Generic[R]):
+    """What a mutation writes and returns."""
+
+    writes: Sequence[Write]
+    result: R
+    resource: str
+    changed_fields: Sequence[str] = ()
+    purpose: str = ""
+
+
+class Mutation:
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    async def run(
+        self,
+        ctx: CallContext,
+        result_type: type[R],
+        build: Callable[[], Awaitable[Change[R]]],
+        on_conflict: Callable[[ConditionFailed], Awaitable[Exception | None]] | None = None,
+        attempts: int = 3,
+    ) -> R:
+        """Builds the change, then writes it atomically.
+
+        ``on_conflict`` turns a failed condition into a domain error to raise, or returns None to
+        rebuild and try again (for races that a fresh read resolves).
+        """
+        if len(ctx.request_id) > MAX_REQUEST_ID:
+            raise InvalidArgument.of("request_id", f"must be at most {MAX_REQUEST_ID} characters")
+        replay = await self._replayed(ctx, result_type)
+        if replay is not None:
+            return replay
+        for attempt in range(attempts):
+            change = await build()
+            if not change.writes and not ctx.request_id:
+                return change.result  # nothing changed, nothing to remember
+            writes = list(change.writes)
+            if change.writes:
+                writes += audit.writes(
+                    audit.event(ctx, change.resource, changed_fields=change.changed_fields, purpose=change.purpose)
+                )
+            if ctx.request_id:
+                writes.append(
+                    Put(
+                        schema.idempotency_by_request,
+                        (ctx.tenant, ctx.request_id),
+                        encode(
+                            IdempotencyRecord(
+                                ctx.method, ctx.request_hash, result_type.__name__, _to_json(change.result)
+                            )
+                        ),
+                        condition=NotExists(),
+                    )
+                )
+            try:
+                await self._store.apply(writes)
+                return change.result
+            except ConditionFailed as failed:
+                if failed.write.table is schema.idempotency_by_request:
+                    replay = await self._replayed(ctx, result_type)
+                    if replay is not None:
+                        return replay
+                    continue
+                error = await on_conflict(failed) if on_conflict else None
+                if error is not None:
+                    raise error from None
+                if attempt == attempts - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _replayed(self, ctx: CallContext, result_type: type[R]) -> R | None:
+        if not ctx.request_id:
+            return None
+        stored = await self._store.get(schema.idempotency_by_request, (ctx.tenant, ctx.request_id))
+        if stored is None:
+            return None
+        rec = decode(IdempotencyRecord, stored.value)
+        if rec.method != ctx.method or rec.request_hash != ctx.request_hash:
+            raise FailedPrecondition(
+                "request_id was already used for a different request", "REQUEST_ID_REUSED"
+            )
+        return _from_json(result_type, rec.payload)
+
+
+def _to_json(result: Any) -> str:
+    if result is None:
+        return "null"
+    return json.dumps(asdict(result), separators=(",", ":"), ensure_ascii=False)
+
+
+def _from_json(result_type: type[R], payload: str) -> R:
+    if payload == "null":
+        return None  # type: ignore[return-value]
+    return decode(result_type, payload.encode())

@@ -1,0 +1,1 @@
+"""Storage backends behind one table-shaped interface (see ``crs.storage.base``)."""

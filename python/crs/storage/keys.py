@@ -1,0 +1,23 @@
+"""Order-preserving text encoding of table keys, shared by the embedded store and page tokens."""
+
+from __future__ import annotations
+
+from crs.storage.base import Key, KeyPart
+
+SEPARATOR = "\x1f"
+_INT_WIDTH = 20
+
+
+def encode_part(part: KeyPart) -> str:
+    if isinstance(part, int):
+        if part < 0:
+            raise ValueError("key integers must be non-negative")
+        return str(part).zfill(_INT_WIDTH)
+    if any(ord(ch) < 0x20 for ch in part):
+        raise ValueError("key text must not contain control characters")
+    return part
+
+
+def encode_key(key: Key) -> str:
+    """Tuples compare like their encodings: parts hold no character below the separator."""
+    return SEPARATOR.join(encode_part(p) for p in key)
