@@ -22,7 +22,7 @@ from grpc_tools import protoc
 ROOT = Path(__file__).resolve().parent.parent
 PROTO_ROOT = ROOT / "proto"
 OUT_PACKAGE = ROOT / "python" / "crs" / "v1"
-GENERATED_SUFFIXES = ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py")
+GENERATED_SUFFIXES = ("_pb2.py", "_pb2.pyi", "_pb2_grpc.py", "_pb2_grpc.pyi")
 
 
 def _include_dirs() -> list[str]:
@@ -35,7 +35,9 @@ def generate(out_root: Path) -> None:
     protos = sorted(str(p.relative_to(PROTO_ROOT)) for p in (PROTO_ROOT / "crs" / "v1").glob("*.proto"))
     args = ["grpc_tools.protoc"]
     args += [f"-I{d}" for d in _include_dirs()]
+    plugin = Path(sys.executable).parent / "protoc-gen-mypy_grpc"  # from mypy-protobuf: typed gRPC stubs
     args += [f"--python_out={out_root}", f"--grpc_python_out={out_root}", f"--pyi_out={out_root}"]
+    args += [f"--plugin=protoc-gen-mypy_grpc={plugin}", f"--mypy_grpc_out={out_root}"]
     args += protos
     if protoc.main(args) != 0:
         raise SystemExit("protoc failed")

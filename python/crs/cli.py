@@ -1,11 +1,11 @@
 """``crs``: run the server, manage keys, and a small back-office client.
 
-    crs serve [--port 50051] [--data-dir var]          run the gRPC server (embedded store by default)
-    crs keys generate PATH                             new card-data key file (0600)
-    crs apikey add --file F --tenant T --scopes a,b    new API key: prints the secret once, stores its hash
-    crs customers get|list|search ...                  back-office client (CRS_API_KEY, --target)
-    crs cards lookup --token T | --pan-stdin
-    crs audit tail [--resource R] [--minutes 60]
+crs serve [--port 50051] [--data-dir var]          run the gRPC server (embedded store by default)
+crs keys generate PATH                             new card-data key file (0600)
+crs apikey add --file F --tenant T --scopes a,b    new API key: prints the secret once, stores its hash
+crs customers get|list|search ...                  back-office client (CRS_API_KEY, --target)
+crs cards lookup --token T | --pan-stdin
+crs audit tail [--resource R] [--minutes 60]
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CRS_DATA_DIR", "var")))
     p.add_argument("--store", choices=["embedded"], default="embedded")
     p.add_argument("--keys-file", type=Path, help="card-data key file (default: $CRS_KEYS or DATA_DIR/keys.json)")
-    p.add_argument("--api-keys-file", type=Path, help="API key hashes (default: $CRS_API_KEYS or DATA_DIR/api-keys.json)")
+    p.add_argument(
+        "--api-keys-file", type=Path, help="API key hashes (default: $CRS_API_KEYS or DATA_DIR/api-keys.json)"
+    )
     p.add_argument("--grace", type=float, default=10.0, help="seconds to drain in-flight RPCs on SIGTERM")
     p.add_argument("--tls-cert", type=Path)
     p.add_argument("--tls-key", type=Path)
@@ -42,7 +44,9 @@ def _client_args(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="crs", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="crs", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_args(sub.add_parser("serve", help="run the gRPC server"))
 
@@ -143,64 +147,82 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _client(args: argparse.Namespace) -> int:
     import grpc
-    from google.protobuf import json_format, timestamp_pb2
-
-    from crs.v1 import audit_pb2, audit_pb2_grpc, card_pb2, card_pb2_grpc, customer_pb2, customer_pb2_grpc
 
     key = os.environ.get("CRS_API_KEY")
     if not key:
         print("crs: set CRS_API_KEY to an API key", file=sys.stderr)
         return 2
     md = (("authorization", f"Bearer {key}"),)
-    parent = f"tenants/{args.tenant}"
-
-    def show(message: Any) -> None:
-        print(json_format.MessageToJson(message, indent=2))
-
+    commands = {"customers": _customers_cmd, "cards": _cards_cmd, "audit": _audit_cmd}
     with grpc.insecure_channel(args.target) as channel:
         try:
-            if args.command == "customers":
-                cs = customer_pb2_grpc.CustomerServiceStub(channel)
-                if args.action == "get":
-                    show(cs.GetCustomer(customer_pb2.GetCustomerRequest(name=f"{parent}/customers/{args.id}"), metadata=md))
-                elif args.action == "search":
-                    req = customer_pb2.SearchCustomersRequest(parent=parent)
-                    if args.email:
-                        req.email = args.email
-                    elif args.phone:
-                        req.phone = args.phone
-                    else:
-                        req.card_fingerprint = args.card_fingerprint
-                    show(cs.SearchCustomers(req, metadata=md))
-                else:
-                    token = ""
-                    while True:
-                        page = cs.ListCustomers(
-                            customer_pb2.ListCustomersRequest(parent=parent, page_size=args.page_size, page_token=token),
-                            metadata=md,
-                        )
-                        show(page)
-                        token = page.next_page_token
-                        if not (args.all and token):
-                            break
-            elif args.command == "cards":
-                req2 = card_pb2.LookupCardRequest(parent=parent)
-                if args.token:
-                    req2.token = args.token
-                else:
-                    req2.pan = sys.stdin.readline().strip()
-                show(card_pb2_grpc.CardServiceStub(channel).LookupCard(req2, metadata=md))
-            elif args.command == "audit":
-                start = timestamp_pb2.Timestamp()
-                start.FromSeconds(int(time.time()) - 60 * args.minutes)
-                req3 = audit_pb2.ListAuditEventsRequest(
-                    parent=parent, resource=args.resource, actor=args.actor, start_time=start, page_size=1000
-                )
-                show(audit_pb2_grpc.AuditServiceStub(channel).ListAuditEvents(req3, metadata=md))
+            commands[args.command](channel, args, md)
         except grpc.RpcError as err:
             print(f"crs: {err.code().name}: {err.details()}", file=sys.stderr)
             return 1
     return 0
+
+
+def _show(message: Any) -> None:
+    from google.protobuf import json_format
+
+    print(json_format.MessageToJson(message, indent=2))
+
+
+Metadata = tuple[tuple[str, str], ...]
+
+
+def _customers_cmd(channel: Any, args: argparse.Namespace, md: Metadata) -> None:
+    from crs.v1 import customer_pb2, customer_pb2_grpc
+
+    parent = f"tenants/{args.tenant}"
+    cs = customer_pb2_grpc.CustomerServiceStub(channel)
+    if args.action == "get":
+        _show(cs.GetCustomer(customer_pb2.GetCustomerRequest(name=f"{parent}/customers/{args.id}"), metadata=md))
+    elif args.action == "search":
+        req = customer_pb2.SearchCustomersRequest(parent=parent)
+        if args.email:
+            req.email = args.email
+        elif args.phone:
+            req.phone = args.phone
+        else:
+            req.card_fingerprint = args.card_fingerprint
+        _show(cs.SearchCustomers(req, metadata=md))
+    else:
+        token = ""
+        while True:
+            page = cs.ListCustomers(
+                customer_pb2.ListCustomersRequest(parent=parent, page_size=args.page_size, page_token=token),
+                metadata=md,
+            )
+            _show(page)
+            token = page.next_page_token
+            if not (args.all and token):
+                break
+
+
+def _cards_cmd(channel: Any, args: argparse.Namespace, md: Metadata) -> None:
+    from crs.v1 import card_pb2, card_pb2_grpc
+
+    req = card_pb2.LookupCardRequest(parent=f"tenants/{args.tenant}")
+    if args.token:
+        req.token = args.token
+    else:
+        req.pan = sys.stdin.readline().strip()
+    _show(card_pb2_grpc.CardServiceStub(channel).LookupCard(req, metadata=md))
+
+
+def _audit_cmd(channel: Any, args: argparse.Namespace, md: Metadata) -> None:
+    from google.protobuf import timestamp_pb2
+
+    from crs.v1 import audit_pb2, audit_pb2_grpc
+
+    start = timestamp_pb2.Timestamp()
+    start.FromSeconds(int(time.time()) - 60 * args.minutes)
+    req = audit_pb2.ListAuditEventsRequest(
+        parent=f"tenants/{args.tenant}", resource=args.resource, actor=args.actor, start_time=start, page_size=1000
+    )
+    _show(audit_pb2_grpc.AuditServiceStub(channel).ListAuditEvents(req, metadata=md))
 
 
 if __name__ == "__main__":

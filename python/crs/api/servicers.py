@@ -68,10 +68,8 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         self, request: customer_pb2.ListCustomersRequest, context: Ctx
     ) -> customer_pb2.ListCustomersResponse:
         tenant = parent(request.parent)
-        items, nxt = await self.d.customers.list(tenant, request.status, request.page_size, request.page_token)
-        return customer_pb2.ListCustomersResponse(
-            customers=[_customer(self.d, r) for r in items], next_page_token=nxt
-        )
+        items, nxt = await self.d.customers.list_page(tenant, request.status, request.page_size, request.page_token)
+        return customer_pb2.ListCustomersResponse(customers=[_customer(self.d, r) for r in items], next_page_token=nxt)
 
     async def CloseCustomer(self, request: customer_pb2.CloseCustomerRequest, context: Ctx) -> customer_pb2.Customer:
         rec = await self.d.customers.close(current(), name(request.name, "customers"), request.etag, request.reason)
@@ -97,7 +95,9 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         else:
             raise InvalidArgument.of("query", "set one of email, phone, national_identifier, card_fingerprint")
         items, nxt = await c.search(tenant, kind, blind, request.page_size, request.page_token)
-        return customer_pb2.SearchCustomersResponse(customers=[_customer(self.d, r) for r in items], next_page_token=nxt)
+        return customer_pb2.SearchCustomersResponse(
+            customers=[_customer(self.d, r) for r in items], next_page_token=nxt
+        )
 
     async def _by_card(self, tenant: str, fingerprint: str) -> customer_pb2.SearchCustomersResponse:
         if len(fingerprint) != 64 or any(ch not in "0123456789abcdef" for ch in fingerprint):
@@ -151,7 +151,7 @@ class AccountServicer(account_pb2_grpc.AccountServiceServicer):
     ) -> account_pb2.ListAccountsResponse:
         tenant = parent(request.parent)
         customer = optional_name(request.customer, "customers", "customer")
-        items, nxt = await self.d.accounts.list(tenant, customer, request.page_size, request.page_token)
+        items, nxt = await self.d.accounts.list_page(tenant, customer, request.page_size, request.page_token)
         return account_pb2.ListAccountsResponse(accounts=[convert.account_out(r) for r in items], next_page_token=nxt)
 
     async def CloseAccount(self, request: account_pb2.CloseAccountRequest, context: Ctx) -> account_pb2.Account:
@@ -196,7 +196,7 @@ class RelationshipServicer(relationship_pb2_grpc.RelationshipServiceServicer):
         self, request: relationship_pb2.ListRelationshipsRequest, context: Ctx
     ) -> relationship_pb2.ListRelationshipsResponse:
         tenant = parent(request.parent)
-        items, nxt = await self.d.relationships.list(
+        items, nxt = await self.d.relationships.list_page(
             tenant,
             optional_name(request.customer, "customers", "customer"),
             optional_name(request.account, "accounts", "account"),
@@ -234,7 +234,7 @@ class CardServicer(card_pb2_grpc.CardServiceServicer):
 
     async def ListCards(self, request: card_pb2.ListCardsRequest, context: Ctx) -> card_pb2.ListCardsResponse:
         tenant = parent(request.parent)
-        items, nxt = await self.d.cards.list(
+        items, nxt = await self.d.cards.list_page(
             tenant,
             optional_name(request.account, "accounts", "account"),
             optional_name(request.customer, "customers", "customer"),
@@ -312,7 +312,9 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         end = request.end_time.ToMicroseconds() if request.HasField("end_time") else 0
         if start < 0 or end < 0:
             raise InvalidArgument.of("start_time", "must not be before 1970")
-        items, nxt = await self.d.audit_log.list(
+        items, nxt = await self.d.audit_log.list_page(
             tenant, request.resource, request.actor, start, end, request.page_size, request.page_token
         )
-        return audit_pb2.ListAuditEventsResponse(audit_events=[convert.audit_out(r) for r in items], next_page_token=nxt)
+        return audit_pb2.ListAuditEventsResponse(
+            audit_events=[convert.audit_out(r) for r in items], next_page_token=nxt
+        )

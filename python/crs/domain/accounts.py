@@ -10,7 +10,14 @@ from crs.domain import listing
 from crs.domain.context import CallContext
 from crs.domain.customers import CLOSED as CUSTOMER_CLOSED
 from crs.domain.customers import Customers
-from crs.domain.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
+from crs.domain.errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    Violations,
+)
 from crs.domain.ids import new_id, new_version, valid_id
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
@@ -165,7 +172,9 @@ class Accounts:
 
         return await self._mutation.run(ctx, AccountRecord, build, _etag_conflict)
 
-    async def list(self, tenant: str, customer: Name | None, size: int, token: str) -> tuple[list[AccountRecord], str]:
+    async def list_page(
+        self, tenant: str, customer: Name | None, size: int, token: str
+    ) -> tuple[list[AccountRecord], str]:
         n = page_size(size)
         if customer is None:
             q = query_hash("accounts", tenant)

@@ -21,7 +21,7 @@ class AuditLog:
         self._store = store
         self._pages = pages
 
-    async def list(
+    async def list_page(
         self, tenant: str, resource: str, actor: str, start_us: int, end_us: int, size: int, token: str
     ) -> tuple[list[AuditRecord], str]:
         if resource and actor:
@@ -74,7 +74,7 @@ class AuditLog:
 def _days(start_us: int, end_us: int) -> list[str]:
     first = dt.datetime.fromtimestamp(start_us / 1e6, dt.UTC).date()
     last = dt.datetime.fromtimestamp(max(end_us - 1, start_us) / 1e6, dt.UTC).date()
-    out = []
+    out: list[str] = []
     d = first
     while d <= last and len(out) <= MAX_WINDOW_DAYS:
         out.append(d.strftime("%Y%m%d"))

@@ -11,7 +11,14 @@ from crs.domain.accounts import CLOSED as ACCOUNT_CLOSED
 from crs.domain.accounts import Accounts
 from crs.domain.context import CallContext
 from crs.domain.customers import Customers
-from crs.domain.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
+from crs.domain.errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    Violations,
+)
 from crs.domain.ids import new_id, new_version, valid_id
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
@@ -184,7 +191,7 @@ class Cards:
 
         return await self._mutation.run(ctx, CardRecord, build, conflict)
 
-    async def list(
+    async def list_page(
         self, tenant: str, account: Name | None, customer: Name | None, size: int, token: str
     ) -> tuple[list[CardRecord], str]:
         if (account is None) == (customer is None):

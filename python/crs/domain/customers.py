@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from crs._core import KeyRing
 from crs.domain import listing
 from crs.domain.context import CallContext
-from crs.domain.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
+from crs.domain.errors import (
+    Aborted,
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    Violations,
+)
 from crs.domain.ids import new_id, new_version, valid_id
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
@@ -86,34 +93,29 @@ def mask(value: str) -> str:
     return "*" * max(len(value) - 4, 0) + value[-4:]
 
 
-def normalize(inp: CustomerInput, prefix: str = "customer") -> Normalized:
-    v = Violations()
-    if inp.kind not in (KIND_PERSON, KIND_BUSINESS):
-        v.add(f"{prefix}.kind", "must be CUSTOMER_KIND_PERSON or CUSTOMER_KIND_BUSINESS")
-    check_text(v, f"{prefix}.display_name", inp.display_name, required=True)
-    check_text(v, f"{prefix}.legal_name", inp.legal_name)
-    dob = parse_date(v, f"{prefix}.date_of_birth", *inp.date_of_birth)
-    emails: list[str] = []
-    phones: list[str] = []
-    for name, items in (("emails", inp.emails), ("phones", inp.phones)):
-        if len(items) > MAX_LIST:
-            v.add(f"{prefix}.{name}", f"must have at most {MAX_LIST} entries")
-    for i, raw in enumerate(inp.emails[:MAX_LIST]):
-        email = normalize_email(raw)
-        if email is None:
-            v.add(f"{prefix}.emails[{i}]", "must be an e-mail address")
-        elif email not in emails:
-            emails.append(email)
-    for i, raw in enumerate(inp.phones[:MAX_LIST]):
-        phone = normalize_phone(raw)
-        if phone is None:
-            v.add(f"{prefix}.phones[{i}]", "must be a phone number in international form, e.g. +3725551234")
-        elif phone not in phones:
-            phones.append(phone)
-    if len(inp.postal_addresses) > MAX_LIST:
-        v.add(f"{prefix}.postal_addresses", f"must have at most {MAX_LIST} entries")
-    for i, addr in enumerate(inp.postal_addresses[:MAX_LIST]):
-        p = f"{prefix}.postal_addresses[{i}]"
+def _bounded(v: Violations, field_path: str, items: Sequence[object]) -> None:
+    if len(items) > MAX_LIST:
+        v.add(field_path, f"must have at most {MAX_LIST} entries")
+
+
+def _normalized_list(
+    v: Violations, field_path: str, raw: Sequence[str], norm: Callable[[str], str | None], problem: str
+) -> list[str]:
+    _bounded(v, field_path, raw)
+    out: list[str] = []
+    for i, item in enumerate(raw[:MAX_LIST]):
+        value = norm(item)
+        if value is None:
+            v.add(f"{field_path}[{i}]", problem)
+        elif value not in out:
+            out.append(value)
+    return out
+
+
+def _check_addresses(v: Violations, field_path: str, addresses: Sequence[PostalAddress]) -> None:
+    _bounded(v, field_path, addresses)
+    for i, addr in enumerate(addresses[:MAX_LIST]):
+        p = f"{field_path}[{i}]"
         check_region(v, f"{p}.region_code", addr.region_code, required=True)
         for fname in ("postal_code", "administrative_area", "locality", "recipient"):
             check_text(v, f"{p}.{fname}", getattr(addr, fname))
@@ -121,11 +123,13 @@ def normalize(inp: CustomerInput, prefix: str = "customer") -> Normalized:
             v.add(f"{p}.address_lines", "must have at most 5 lines")
         for j, line in enumerate(addr.address_lines[:5]):
             check_text(v, f"{p}.address_lines[{j}]", line)
-    if len(inp.national_ids) > MAX_LIST:
-        v.add(f"{prefix}.national_identifiers", f"must have at most {MAX_LIST} entries")
-    nids: list[NationalIdInput] = []
-    for i, nid in enumerate(inp.national_ids[:MAX_LIST]):
-        p = f"{prefix}.national_identifiers[{i}]"
+
+
+def _national_ids(v: Violations, field_path: str, ids: Sequence[NationalIdInput]) -> list[NationalIdInput]:
+    _bounded(v, field_path, ids)
+    out: list[NationalIdInput] = []
+    for i, nid in enumerate(ids[:MAX_LIST]):
+        p = f"{field_path}[{i}]"
         if nid.type not in NATIONAL_ID_TYPES:
             v.add(f"{p}.type", "must be set to a defined national identifier type")
         value = normalize_national_id(nid.value)
@@ -133,7 +137,24 @@ def normalize(inp: CustomerInput, prefix: str = "customer") -> Normalized:
             v.add(f"{p}.value", "is required")
         check_text(v, f"{p}.value", value, limit=64)
         check_region(v, f"{p}.issuing_country", nid.issuing_country)
-        nids.append(NationalIdInput(nid.type, value, nid.issuing_country))
+        out.append(NationalIdInput(nid.type, value, nid.issuing_country))
+    return out
+
+
+def normalize(inp: CustomerInput, prefix: str = "customer") -> Normalized:
+    """Validates every field (all violations in one error) and returns canonical values."""
+    v = Violations()
+    if inp.kind not in (KIND_PERSON, KIND_BUSINESS):
+        v.add(f"{prefix}.kind", "must be CUSTOMER_KIND_PERSON or CUSTOMER_KIND_BUSINESS")
+    check_text(v, f"{prefix}.display_name", inp.display_name, required=True)
+    check_text(v, f"{prefix}.legal_name", inp.legal_name)
+    dob = parse_date(v, f"{prefix}.date_of_birth", *inp.date_of_birth)
+    emails = _normalized_list(v, f"{prefix}.emails", inp.emails, normalize_email, "must be an e-mail address")
+    phones = _normalized_list(
+        v, f"{prefix}.phones", inp.phones, normalize_phone, "must be a phone number in international form (+3725551234)"
+    )
+    _check_addresses(v, f"{prefix}.postal_addresses", inp.postal_addresses)
+    nids = _national_ids(v, f"{prefix}.national_identifiers", inp.national_ids)
     check_language(v, f"{prefix}.preferred_language", inp.preferred_language)
     v.raise_if_any()
     return Normalized(
@@ -317,9 +338,7 @@ class Customers:
 
         return await self._mutation.run(ctx, CustomerRecord, build, self._etag_conflict)
 
-    async def list(
-        self, tenant: str, status: int, size: int, token: str
-    ) -> tuple[list[CustomerRecord], str]:
+    async def list_page(self, tenant: str, status: int, size: int, token: str) -> tuple[list[CustomerRecord], str]:
         n = page_size(size)
         q = query_hash("customers", tenant, status)
         position = self._pages.decode(token, q)

@@ -102,9 +102,7 @@ class Mutation:
             return None
         rec = decode(IdempotencyRecord, stored.value)
         if rec.method != ctx.method or rec.request_hash != ctx.request_hash:
-            raise FailedPrecondition(
-                "request_id was already used for a different request", "REQUEST_ID_REUSED"
-            )
+            raise FailedPrecondition("request_id was already used for a different request", "REQUEST_ID_REUSED")
         return _from_json(result_type, rec.payload)
 
 

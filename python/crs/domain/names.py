@@ -39,9 +39,7 @@ def parse_name(value: str, collection: str, field_path: str = "name") -> Name:
         or not valid_id(parts[1])
         or not valid_id(parts[3])
     ):
-        raise InvalidArgument.of(
-            field_path, f"must be tenants/{{tenant}}/{collection}/{{id}}", "INVALID_RESOURCE_NAME"
-        )
+        raise InvalidArgument.of(field_path, f"must be tenants/{{tenant}}/{collection}/{{id}}", "INVALID_RESOURCE_NAME")
     return Name(parts[1], collection, parts[3])
 
 

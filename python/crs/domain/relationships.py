@@ -129,7 +129,7 @@ class Relationships:
 
         await self._mutation.run(ctx, type(None), build)
 
-    async def list(
+    async def list_page(
         self, tenant: str, customer: Name | None, account: Name | None, size: int, token: str
     ) -> tuple[list[RelationshipRecord], str]:
         if (customer is None) == (account is None):

@@ -151,8 +151,7 @@ class Vault:
         self, tenant: str, pans: list[str], prints: list[str | None]
     ) -> tuple[list[Tokenized | str], list[int]]:
         results: list[Tokenized | str] = [""] * len(pans)
-        valid = [i for i, fp in enumerate(prints) if fp is not None]
-        unique = list(dict.fromkeys(prints[i] for i in valid))
+        unique = list(dict.fromkeys(fp for fp in prints if fp is not None))
         stored = await self._store.get_many(schema.vault_by_fingerprint, [(tenant, fp) for fp in unique])
         known = {fp: decode(VaultEntry, s.value) for fp, s in zip(unique, stored, strict=True) if s is not None}
         missing: list[int] = []

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from crs.storage.base import (
     ConditionFailed,
-    Delete,
     Key,
     NotExists,
     Put,
@@ -84,8 +83,7 @@ class EmbeddedStore(Store):
     async def get(self, table: Table, key: Key) -> Record | None:
         pk, ck = table.split(key)
         rows = self._query(
-            f'SELECT value, version FROM "{table.name}" WHERE pk=? AND ck=? '
-            "AND (expires_at IS NULL OR expires_at > ?)",
+            f'SELECT value, version FROM "{table.name}" WHERE pk=? AND ck=? AND (expires_at IS NULL OR expires_at > ?)',
             (encode_key(pk), encode_key(ck), time.time()),
         )
         if not rows:

@@ -13,12 +13,8 @@ from crs.storage.base import Table
 LIST_BUCKETS = 16
 IDEMPOTENCY_TTL_SECONDS = 48 * 3600
 
-customers_by_id = Table(
-    "customers_by_id", ("tenant", "customer_id"), (), "Get a customer by id (also CAS on its etag)"
-)
-customers_by_tenant = Table(
-    "customers_by_tenant", ("tenant", "bucket"), ("customer_id",), "List a tenant's customers"
-)
+customers_by_id = Table("customers_by_id", ("tenant", "customer_id"), (), "Get a customer by id (also CAS on its etag)")
+customers_by_tenant = Table("customers_by_tenant", ("tenant", "bucket"), ("customer_id",), "List a tenant's customers")
 customers_by_blind_index = Table(
     "customers_by_blind_index",
     ("tenant", "kind", "blind_index"),
@@ -26,18 +22,14 @@ customers_by_blind_index = Table(
     "Search customers by exact e-mail, phone or national id (keyed HMAC, never the value)",
 )
 accounts_by_id = Table("accounts_by_id", ("tenant", "account_id"), (), "Get an account by id")
-accounts_by_tenant = Table(
-    "accounts_by_tenant", ("tenant", "bucket"), ("account_id",), "List a tenant's accounts"
-)
+accounts_by_tenant = Table("accounts_by_tenant", ("tenant", "bucket"), ("account_id",), "List a tenant's accounts")
 accounts_by_customer = Table(
     "accounts_by_customer",
     ("tenant", "customer_id"),
     ("account_id", "relationship_id"),
     "List the accounts a customer has any relationship to",
 )
-relationships_by_id = Table(
-    "relationships_by_id", ("tenant", "relationship_id"), (), "Get a relationship by id"
-)
+relationships_by_id = Table("relationships_by_id", ("tenant", "relationship_id"), (), "Get a relationship by id")
 relationships_by_customer = Table(
     "relationships_by_customer",
     ("tenant", "customer_id"),
@@ -64,12 +56,8 @@ cards_by_fingerprint = Table(
     "One PAN -> one card per tenant; LookupCard by PAN; SearchCustomers by card fingerprint",
 )
 cards_by_token = Table("cards_by_token", ("tenant", "token"), (), "LookupCard by token")
-cards_by_account = Table(
-    "cards_by_account", ("tenant", "account_id"), ("card_id",), "List an account's cards"
-)
-cards_by_customer = Table(
-    "cards_by_customer", ("tenant", "customer_id"), ("card_id",), "List a customer's cards"
-)
+cards_by_account = Table("cards_by_account", ("tenant", "account_id"), ("card_id",), "List an account's cards")
+cards_by_customer = Table("cards_by_customer", ("tenant", "customer_id"), ("card_id",), "List a customer's cards")
 vault_by_fingerprint = Table(
     "vault_by_fingerprint",
     ("tenant", "fingerprint"),
@@ -89,9 +77,7 @@ idempotency_by_request = Table(
     "AIP-155 request_id replay: the first response of a mutating call",
     ttl_seconds=IDEMPOTENCY_TTL_SECONDS,
 )
-audit_by_resource = Table(
-    "audit_by_resource", ("tenant", "resource"), ("event_id",), "Audit events of one resource"
-)
+audit_by_resource = Table("audit_by_resource", ("tenant", "resource"), ("event_id",), "Audit events of one resource")
 audit_by_actor = Table(
     "audit_by_actor", ("tenant", "actor", "day"), ("event_id",), "Audit events of one API key, per day"
 )

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything CRS needs on a fresh machine of this kind, from the project's own files:
+# a virtualenv with the Python dependencies, the Rust extension crs._core (maturin, release build),
+# and the gRPC command-line clients used by the tests (grpcurl, grpc-health-probe) via `go install`.
+# Idempotent: a second run only rebuilds what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+GRPCURL_VERSION=v1.9.4
+HEALTH_PROBE_VERSION=v0.4.62
+
+command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required" >&2; exit 1; }
+command -v go >/dev/null || { echo "setup: go is required for grpcurl and grpc-health-probe" >&2; exit 1; }
+
+if [ ! -x .venv/bin/python ]; then
+  "$PYTHON" -m venv .venv
+fi
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q "maturin>=1.9,<2"
+# Builds rust_core/ into python/crs/_core*.so and installs crs (editable) with its dev extras.
+VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
+  .venv/bin/maturin develop --release --extras dev -q 2>&1 | grep -v "^🔗\|^📦\|^🍹\|^🐍\|^💻" || true
+.venv/bin/python -c "import crs._core" || { echo "setup: crs._core failed to build" >&2; exit 1; }
+
+mkdir -p .tools/bin
+export GOBIN="$PWD/.tools/bin"
+[ -x .tools/bin/grpcurl ] || go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}"
+[ -x .tools/bin/grpc-health-probe ] || go install "github.com/grpc-ecosystem/grpc-health-probe@${HEALTH_PROBE_VERSION}"
+echo "setup: done (.venv, crs._core, .tools/bin)"
