@@ -1,0 +1,345 @@
+//! `crs._core`: the card-data core of the Customer Relationship Service.
+//!
+//! This file holds the Python bindings only: argument conversion, calls into
+//! the pure-Rust modules below, result conversion. All logic (and all unit
+//! tests) live in those modules; errors cross the boundary through the single
+//! `impl From<CoreError> for PyErr` in `errors.rs`.
+
+pub mod aead;
+pub mod batch;
+pub mod errors;
+pub mod keyring;
+pub mod mac;
+pub mod pan;
+pub mod token;
+
+use std::path::PathBuf;
+
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::errors::exceptions;
+
+/// Non-sensitive PAN metadata returned by `validate_pan`.
+#[pyclass(module = "crs._core", name = "PanInfo", frozen, get_all)]
+pub struct PyPanInfo {
+    bin: String,
+    last4: String,
+    brand: String,
+    length: usize,
+}
+
+impl From<pan::PanInfo> for PyPanInfo {
+    fn from(info: pan::PanInfo) -> Self {
+        PyPanInfo {
+            bin: info.bin,
+            last4: info.last4,
+            brand: info.brand.as_str().to_owned(),
+            length: info.length,
+        }
+    }
+}
+
+#[pymethods]
+impl PyPanInfo {
+    fn __repr__(&self) -> String {
+        format!(
+            "PanInfo(bin='{}', last4='{}', brand='{}', length={})",
+            self.bin, self.last4, self.brand, self.length
+        )
+    }
+}
+
+/// A sealed (tokenised, fingerprinted and encrypted) PAN. Holds no plaintext.
+#[pyclass(module = "crs._core", name = "SealedPan", frozen, get_all)]
+pub struct PySealedPan {
+    token: String,
+    fingerprint: String,
+    key_id: String,
+    ciphertext: Py<PyBytes>,
+    bin: String,
+    last4: String,
+    brand: String,
+}
+
+impl PySealedPan {
+    fn new(py: Python<'_>, sealed: aead::SealedPan) -> Self {
+        PySealedPan {
+            token: sealed.token,
+            fingerprint: sealed.fingerprint,
+            key_id: sealed.key_id,
+            ciphertext: PyBytes::new(py, &sealed.ciphertext).unbind(),
+            bin: sealed.info.bin,
+            last4: sealed.info.last4,
+            brand: sealed.info.brand.as_str().to_owned(),
+        }
+    }
+}
+
+#[pymethods]
+impl PySealedPan {
+    fn __repr__(&self) -> String {
+        format!(
+            "SealedPan(token='{}', brand='{}', key_id='{}')",
+            self.token, self.brand, self.key_id
+        )
+    }
+}
+
+/// Element of `KeyRing.seal_pans`: a `SealedPan`, or the rejection reason.
+#[derive(IntoPyObject)]
+enum SealOutcome {
+    Sealed(PySealedPan),
+    Invalid(&'static str),
+}
+
+/// The service key ring: AES-256-GCM encryption keys plus the index key from
+/// which per-tenant HMAC keys are derived.
+#[pyclass(module = "crs._core", name = "KeyRing", frozen)]
+pub struct PyKeyRing {
+    inner: keyring::KeyRing,
+}
+
+#[pymethods]
+impl PyKeyRing {
+    /// Load a key ring from key file JSON text.
+    #[staticmethod]
+    fn from_json(data: &str) -> PyResult<Self> {
+        Ok(PyKeyRing {
+            inner: keyring::KeyRing::from_json(data)?,
+        })
+    }
+
+    /// Load a key ring from a key file.
+    #[staticmethod]
+    fn from_file(path: PathBuf) -> PyResult<Self> {
+        Ok(PyKeyRing {
+            inner: keyring::KeyRing::from_file(&path)?,
+        })
+    }
+
+    /// Load a key ring from the key file JSON held in an environment variable.
+    #[staticmethod]
+    #[pyo3(signature = (var = "CRS_KEYS"))]
+    fn from_env(var: &str) -> PyResult<Self> {
+        Ok(PyKeyRing {
+            inner: keyring::KeyRing::from_env(var)?,
+        })
+    }
+
+    /// Write a new key file (mode 0600) with fresh random keys "k1" and "i1";
+    /// never overwrites an existing file.
+    #[staticmethod]
+    fn generate(path: PathBuf) -> PyResult<()> {
+        Ok(keyring::KeyRing::generate(&path)?)
+    }
+
+    /// Id of the key used for new encryptions.
+    #[getter]
+    fn active_key_id(&self) -> &str {
+        self.inner.active_key_id()
+    }
+
+    /// Id of the index (HMAC root) key.
+    #[getter]
+    fn index_key_id(&self) -> &str {
+        self.inner.index_key_id()
+    }
+
+    /// Sorted encryption key ids.
+    fn key_ids(&self) -> Vec<String> {
+        self.inner.key_ids()
+    }
+
+    fn __repr__(&self) -> String {
+        // Ids match ^[A-Za-z0-9_.-]{1,32}$, so plain quoting is exact.
+        let ids: Vec<String> = self
+            .inner
+            .key_ids()
+            .iter()
+            .map(|id| format!("'{id}'"))
+            .collect();
+        format!(
+            "KeyRing(active_key_id='{}', key_ids=[{}], index_key_id='{}')",
+            self.inner.active_key_id(),
+            ids.join(", "),
+            self.inner.index_key_id()
+        )
+    }
+
+    /// Hex HMAC-SHA256 fingerprint of a PAN, scoped to the tenant.
+    fn fingerprint_pan(&self, tenant: &str, pan: &str) -> PyResult<String> {
+        Ok(mac::fingerprint_pan(&self.inner, tenant, pan)?)
+    }
+
+    /// Validate, fingerprint, tokenise and encrypt a PAN.
+    fn seal_pan(&self, py: Python<'_>, tenant: &str, pan: &str) -> PyResult<PySealedPan> {
+        let sealed = aead::seal_pan(&self.inner, tenant, pan)?;
+        Ok(PySealedPan::new(py, sealed))
+    }
+
+    /// Batch `seal_pan` (GIL released); invalid PANs yield their reason string.
+    fn seal_pans(
+        &self,
+        py: Python<'_>,
+        tenant: &str,
+        pans: Vec<String>,
+    ) -> PyResult<Vec<SealOutcome>> {
+        let results = py.detach(|| batch::seal_pans(&self.inner, tenant, &pans))?;
+        Ok(results
+            .into_iter()
+            .map(|r| match r {
+                Ok(sealed) => SealOutcome::Sealed(PySealedPan::new(py, sealed)),
+                Err(reason) => SealOutcome::Invalid(reason.message()),
+            })
+            .collect())
+    }
+
+    /// Batch `fingerprint_pan` (GIL released); None where the PAN is invalid.
+    fn fingerprint_pans(
+        &self,
+        py: Python<'_>,
+        tenant: &str,
+        pans: Vec<String>,
+    ) -> PyResult<Vec<Option<String>>> {
+        let results = py.detach(|| batch::fingerprint_pans(&self.inner, tenant, &pans))?;
+        Ok(results.into_iter().map(Result::ok).collect())
+    }
+
+    /// Encrypt a PAN under the active key for an existing token.
+    fn reseal_pan<'py>(
+        &self,
+        py: Python<'py>,
+        tenant: &str,
+        pan: &str,
+        token: &str,
+    ) -> PyResult<(String, Bound<'py, PyBytes>)> {
+        let (key_id, ciphertext) = aead::reseal_pan(&self.inner, tenant, pan, token)?;
+        Ok((key_id, PyBytes::new(py, &ciphertext)))
+    }
+
+    /// Decrypt a sealed PAN with the named key.
+    fn open_pan(
+        &self,
+        tenant: &str,
+        token: &str,
+        key_id: &str,
+        ciphertext: &[u8],
+    ) -> PyResult<String> {
+        let pan = aead::open_pan(&self.inner, tenant, token, key_id, ciphertext)?;
+        Ok(pan.as_str().to_owned())
+    }
+
+    /// Fresh vault token for a PAN (BIN6 + random digits + last4, Luhn-invalid).
+    fn new_token(&self, pan: &str) -> PyResult<String> {
+        new_token(pan)
+    }
+
+    /// Deterministic hex blind index of a normalised value for (tenant, kind).
+    fn blind_index(&self, tenant: &str, kind: &str, normalized_value: &str) -> PyResult<String> {
+        Ok(mac::blind_index(
+            &self.inner,
+            tenant,
+            kind,
+            normalized_value,
+        )?)
+    }
+
+    /// 32-byte HMAC-SHA256 of data under the key derived for purpose.
+    fn mac<'py>(
+        &self,
+        py: Python<'py>,
+        purpose: &str,
+        data: &[u8],
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let tag = mac::mac(&self.inner, purpose, data)?;
+        Ok(PyBytes::new(py, &tag))
+    }
+
+    /// Constant-time check of a tag produced by `mac`.
+    fn verify_mac(&self, purpose: &str, data: &[u8], tag: &[u8]) -> PyResult<bool> {
+        Ok(mac::verify_mac(&self.inner, purpose, data, tag)?)
+    }
+
+    /// Encrypt a text field under the active key; returns (key_id, ciphertext).
+    fn encrypt_field<'py>(
+        &self,
+        py: Python<'py>,
+        tenant: &str,
+        context: &str,
+        plaintext: &str,
+    ) -> PyResult<(String, Bound<'py, PyBytes>)> {
+        let (key_id, ciphertext) = aead::encrypt_field(&self.inner, tenant, context, plaintext)?;
+        Ok((key_id, PyBytes::new(py, &ciphertext)))
+    }
+
+    /// Decrypt a field produced by `encrypt_field`.
+    fn decrypt_field(
+        &self,
+        tenant: &str,
+        context: &str,
+        key_id: &str,
+        ciphertext: &[u8],
+    ) -> PyResult<String> {
+        let text = aead::decrypt_field(&self.inner, tenant, context, key_id, ciphertext)?;
+        Ok(text.as_str().to_owned())
+    }
+}
+
+/// True if the string is all ASCII digits with a correct Luhn check digit.
+#[pyfunction]
+fn luhn_valid(digits: &str) -> bool {
+    pan::luhn_valid(digits)
+}
+
+/// Validate a PAN (ASCII spaces and '-' are ignored) and return its metadata.
+#[pyfunction]
+fn validate_pan(pan: &str) -> PyResult<PyPanInfo> {
+    Ok(PyPanInfo::from(
+        pan::validate(pan).map_err(errors::CoreError::from)?,
+    ))
+}
+
+/// Card brand of a PAN or BIN prefix ("VISA", ..., "UNKNOWN").
+#[pyfunction]
+fn classify_brand(pan_or_bin: &str) -> &'static str {
+    pan::classify_brand(pan_or_bin).as_str()
+}
+
+/// True for 12-19 ASCII digits that fail the Luhn check (vault token shape).
+#[pyfunction]
+fn is_token_shaped(s: &str) -> bool {
+    pan::is_token_shaped(s)
+}
+
+/// Fresh vault token for a PAN (BIN6 + random digits + last4, Luhn-invalid).
+#[pyfunction]
+fn new_token(pan: &str) -> PyResult<String> {
+    let pan = pan::Pan::parse(pan).map_err(errors::CoreError::from)?;
+    Ok(token::generate(&pan)?)
+}
+
+/// Card-data core: PAN validation, vault tokens, AES-256-GCM, HMAC indexes.
+#[pymodule(name = "_core")]
+fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("CoreError", py.get_type::<exceptions::CoreError>())?;
+    m.add(
+        "InvalidPanError",
+        py.get_type::<exceptions::InvalidPanError>(),
+    )?;
+    m.add("KeyRingError", py.get_type::<exceptions::KeyRingError>())?;
+    m.add(
+        "DecryptionError",
+        py.get_type::<exceptions::DecryptionError>(),
+    )?;
+    m.add_class::<PyPanInfo>()?;
+    m.add_class::<PySealedPan>()?;
+    m.add_class::<PyKeyRing>()?;
+    m.add_function(wrap_pyfunction!(luhn_valid, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_pan, m)?)?;
+    m.add_function(wrap_pyfunction!(classify_brand, m)?)?;
+    m.add_function(wrap_pyfunction!(is_token_shaped, m)?)?;
+    m.add_function(wrap_pyfunction!(new_token, m)?)?;
+    Ok(())
+}
