@@ -11,10 +11,9 @@ from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
-from grpc_reflection.v1alpha import reflection
 
 from crs._core import KeyRing
-from crs.api import logs
+from crs.api import logs, reflection
 from crs.api.auth import ApiKeys, add_key
 from crs.api.interceptor import CrsInterceptor
 from crs.api.servicers import (
@@ -167,9 +166,7 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(domain), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME), server
-    )
+    reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
     address = f"{config.host}:{config.port}"
     port = server.add_secure_port(address, creds) if creds else server.add_insecure_port(address)
     return Running(server, port, health_servicer, domain)

@@ -154,8 +154,8 @@ class Cards:
                 Put(schema.cards_by_fingerprint, (tenant, fingerprint), cid.encode(), condition=NotExists()),
                 Put(schema.cards_by_token, (tenant, entry.token), cid.encode()),
                 Put(schema.cards_by_account, (tenant, acct.id, cid), b"{}"),
-                Put(schema.cards_by_customer, (tenant, holder, cid), b"{}"),
             ]
+            writes += [Put(schema.cards_by_customer, (tenant, c, cid), b"{}") for c in {holder, acct.customer_id}]
             return Change(writes, rec, card_name(tenant, cid), ["*"])
 
         async def conflict(failed: ConditionFailed) -> Exception | None:

@@ -80,7 +80,8 @@ class CardServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCards(self, request, context):
-        """Lists the cards of an account or of a customer (cardholder or owner of the card's account).
+        """Lists the cards of an account, or of a customer: the cards it holds and the cards on accounts it owns
+        (Account.customer).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -37,7 +37,9 @@ class CardServiceStub:
     """Registers a card on an account. The same PAN twice in a tenant gives ALREADY_EXISTS naming the card."""
     GetCard: _grpc.UnaryUnaryMultiCallable[_card_pb2.GetCardRequest, _card_pb2.Card]
     ListCards: _grpc.UnaryUnaryMultiCallable[_card_pb2.ListCardsRequest, _card_pb2.ListCardsResponse]
-    """Lists the cards of an account or of a customer (cardholder or owner of the card's account)."""
+    """Lists the cards of an account, or of a customer: the cards it holds and the cards on accounts it owns
+    (Account.customer).
+    """
     UpdateCardState: _grpc.UnaryUnaryMultiCallable[_card_pb2.UpdateCardStateRequest, _card_pb2.Card]
     """Moves a card to another state, with a reason. CLOSED is final."""
     LookupCard: _grpc.UnaryUnaryMultiCallable[_card_pb2.LookupCardRequest, _card_pb2.LookupCardResponse]
@@ -52,7 +54,9 @@ class CardServiceAsyncStub(CardServiceStub):
     """Registers a card on an account. The same PAN twice in a tenant gives ALREADY_EXISTS naming the card."""
     GetCard: _aio.UnaryUnaryMultiCallable[_card_pb2.GetCardRequest, _card_pb2.Card]  # type: ignore[assignment]
     ListCards: _aio.UnaryUnaryMultiCallable[_card_pb2.ListCardsRequest, _card_pb2.ListCardsResponse]  # type: ignore[assignment]
-    """Lists the cards of an account or of a customer (cardholder or owner of the card's account)."""
+    """Lists the cards of an account, or of a customer: the cards it holds and the cards on accounts it owns
+    (Account.customer).
+    """
     UpdateCardState: _aio.UnaryUnaryMultiCallable[_card_pb2.UpdateCardStateRequest, _card_pb2.Card]  # type: ignore[assignment]
     """Moves a card to another state, with a reason. CLOSED is final."""
     LookupCard: _aio.UnaryUnaryMultiCallable[_card_pb2.LookupCardRequest, _card_pb2.LookupCardResponse]  # type: ignore[assignment]
@@ -82,7 +86,9 @@ class CardServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _card_pb2.ListCardsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_card_pb2.ListCardsResponse, _abc.Awaitable[_card_pb2.ListCardsResponse]]:
-        """Lists the cards of an account or of a customer (cardholder or owner of the card's account)."""
+        """Lists the cards of an account, or of a customer: the cards it holds and the cards on accounts it owns
+        (Account.customer).
+        """
 
     @_abc_1.abstractmethod
     def UpdateCardState(
