@@ -7,7 +7,7 @@ this pool falls back to the method's service file.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import grpc
 from google.protobuf import descriptor_pool
@@ -32,4 +32,6 @@ class MethodAwarePool:
 
 
 def enable(service_names: tuple[str, ...], server: grpc.aio.Server) -> None:
-    reflection.enable_server_reflection((*service_names, reflection.SERVICE_NAME), server, pool=MethodAwarePool())
+    reflection.enable_server_reflection(
+        (*service_names, reflection.SERVICE_NAME), server, pool=cast(descriptor_pool.DescriptorPool, MethodAwarePool())
+    )
