@@ -25,7 +25,8 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=int, default=int(os.environ.get("CRS_PORT", "50051")))
     p.add_argument("--port-file", type=Path, help="write the bound port here once serving (for --port 0)")
     p.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CRS_DATA_DIR", "var")))
-    p.add_argument("--store", choices=["embedded"], default="embedded")
+    p.add_argument("--store", choices=["embedded", "cassandra"], default=os.environ.get("CRS_STORE", "embedded"))
+    _cassandra_args(p)
     p.add_argument("--keys-file", type=Path, help="card-data key file (default: $CRS_KEYS or DATA_DIR/keys.json)")
     p.add_argument(
         "--api-keys-file", type=Path, help="API key hashes (default: $CRS_API_KEYS or DATA_DIR/api-keys.json)"
@@ -36,6 +37,17 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tls-client-ca", type=Path, help="require client certificates signed by this CA (mTLS)")
     p.add_argument("--allow-insecure", action="store_true", help="allow plaintext on a non-loopback address")
     p.add_argument("--log-level", default="INFO")
+
+
+def _cassandra_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--contact-points",
+        default=os.environ.get("CRS_CASSANDRA_CONTACT_POINTS", "127.0.0.1"),
+        help="comma-separated Cassandra hosts",
+    )
+    p.add_argument("--cassandra-port", type=int, default=int(os.environ.get("CRS_CASSANDRA_PORT", "9042")))
+    p.add_argument("--keyspace", default=os.environ.get("CRS_CASSANDRA_KEYSPACE", "crs"))
+    p.add_argument("--local-dc", default=os.environ.get("CRS_CASSANDRA_LOCAL_DC", "dc1"))
 
 
 def _client_args(p: argparse.ArgumentParser) -> None:
@@ -49,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_args(sub.add_parser("serve", help="run the gRPC server"))
+
+    mig = sub.add_parser("migrate", help="create or upgrade the Cassandra schema (idempotent)")
+    _cassandra_args(mig)
+    mig.add_argument(
+        "--replication-factor", type=int, default=int(os.environ.get("CRS_CASSANDRA_RF", "3")), help="per DC"
+    )
 
     keys = sub.add_parser("keys", help="card-data keys").add_subparsers(dest="action", required=True)
     keys.add_parser("generate", help="write a new key file").add_argument("path", type=Path)
@@ -95,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "migrate":
+        return _migrate(args)
     if args.command == "keys":
         from crs._core import KeyRing, KeyRingError
 
@@ -136,12 +156,29 @@ def _serve(args: argparse.Namespace) -> int:
         allow_insecure=args.allow_insecure,
         port_file=args.port_file,
         log_level=args.log_level,
+        contact_points=tuple(h.strip() for h in args.contact_points.split(",") if h.strip()),
+        cassandra_port=args.cassandra_port,
+        keyspace=args.keyspace,
+        local_dc=args.local_dc,
     )
     try:
         asyncio.run(serve(config))
     except ValueError as e:
         print(f"crs: {e}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from crs.storage.migrate import migrate
+
+    hosts = [h.strip() for h in args.contact_points.split(",") if h.strip()]
+    try:
+        applied = migrate(hosts, args.keyspace, args.local_dc, args.replication_factor, args.cassandra_port)
+    except Exception as e:
+        print(f"crs migrate: {type(e).__name__}: {e}", file=sys.stderr)
+        return 1
+    print(f"keyspace {args.keyspace}: applied {applied or 'nothing (up to date)'}")
     return 0
 
 

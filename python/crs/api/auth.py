@@ -49,7 +49,7 @@ class ApiKeys:
             if not valid_id(raw.get("tenant", "")):
                 raise ValueError(f"api key {raw.get('id')!r}: invalid tenant")
             digest = str(raw["sha256"]).lower()
-            if len(digest) != 64:
+            if len(digest) != 64 or any(ch not in "0123456789abcdef" for ch in digest):
                 raise ValueError(f"api key {raw.get('id')!r}: sha256 must be 64 hex characters")
             keys.append(ApiKey(str(raw["id"]), raw["tenant"], scopes, digest))
         return cls(keys)

@@ -10,8 +10,8 @@ from typing import Any
 
 import structlog
 
-# 12-19 digits, optionally split by single spaces or dashes, not part of a longer digit run.
-_PAN_LIKE = re.compile(r"(?<!\d)(?:\d[ -]?){11,18}\d(?!\d)")
+# A run of at least 12 ASCII digits, optionally split by single spaces or dashes.
+_DIGIT_RUN = re.compile(r"(?<![0-9])[0-9](?:[ -]?[0-9]){11,}(?![0-9])")
 
 
 def _luhn(digits: str) -> bool:
@@ -26,16 +26,40 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
+def _aligned_pan(groups: list[str]) -> str | None:
+    """A Luhn-valid 12-19 digit PAN made of whole separator-delimited groups ("4111 1111 …", "12 4111…")."""
+    best: str | None = None
+    for i in range(len(groups)):
+        digits = ""
+        for group in groups[i:]:
+            digits += group
+            if len(digits) > 19:
+                break
+            if len(digits) >= 12 and _luhn(digits) and (best is None or len(digits) > len(best)):
+                best = digits
+    return best
+
+
+def _any_window(digits: str) -> bool:
+    return any(_luhn(digits[i : i + n]) for n in range(12, 20) for i in range(len(digits) - n + 1))
+
+
 def mask_pans(text: str) -> str:
-    """Replaces every Luhn-valid 12-19 digit run (spaces/dashes allowed) with a masked form."""
+    """Masks every digit run (digits joined by single spaces or dashes) that may hold a PAN.
+
+    A run whose separator-delimited groups form a Luhn-valid 12-19 digit number becomes
+    ``[PAN 411111…1111]``; any other run that merely contains a Luhn-valid 12-19 digit window becomes
+    ``[PAN]`` (deliberately over-eager: a log line loses a number rather than leaks a PAN).
+    """
 
     def repl(match: re.Match[str]) -> str:
-        digits = re.sub(r"[ -]", "", match.group(0))
-        if _luhn(digits):
-            return f"[PAN {digits[:6]}…{digits[-4:]}]" if len(digits) >= 13 else "[PAN]"
-        return match.group(0)
+        run = match.group(0)
+        pan = _aligned_pan(re.split(r"[ -]", run))
+        if pan is not None:
+            return f"[PAN {pan[:6]}…{pan[-4:]}]" if len(pan) >= 13 else "[PAN]"
+        return "[PAN]" if _any_window(re.sub(r"[ -]", "", run)) else run
 
-    return _PAN_LIKE.sub(repl, text)
+    return _DIGIT_RUN.sub(repl, text)
 
 
 def _mask_value(value: Any) -> Any:

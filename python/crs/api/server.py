@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import os
 import signal
 from dataclasses import dataclass, field
@@ -70,6 +71,11 @@ class ServerConfig:
     allow_insecure: bool = False
     port_file: Path | None = None
     log_level: str = "INFO"
+    contact_points: tuple[str, ...] = ("127.0.0.1",)
+    cassandra_port: int = 9042
+    keyspace: str = "crs"
+    local_dc: str = "dc1"
+    health_interval_seconds: float = 1.0
 
 
 @dataclass
@@ -123,6 +129,10 @@ def open_store(config: ServerConfig) -> Store:
         from crs.storage.embedded import EmbeddedStore
 
         return EmbeddedStore(config.data_dir / "crs.db")
+    if config.store == "cassandra":
+        from crs.storage.cassandra import CassandraStore
+
+        return CassandraStore(config.contact_points, config.keyspace, config.local_dc, config.cassandra_port)
     raise ValueError(f"unknown store {config.store!r}")
 
 
@@ -172,13 +182,32 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     return Running(server, port, health_servicer, domain)
 
 
+async def _set_health(running: Running, serving: bool) -> None:
+    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+    for name in ("", *SERVICE_NAMES):
+        await running.health.set(name, status)
+
+
+async def _watch_store(running: Running, interval: float) -> None:
+    """Health follows the store: NOT_SERVING while it cannot serve (e.g. no Cassandra quorum)."""
+    log = logs.get()
+    serving: bool | None = None
+    while True:
+        ok = await running.domain.store.healthy()
+        if ok != serving:
+            await _set_health(running, ok)
+            if serving is not None:
+                log.warning("store_health_changed", serving=ok)
+            serving = ok
+        await asyncio.sleep(interval)
+
+
 async def serve(config: ServerConfig) -> None:
     logs.configure(config.log_level)
     log = logs.get()
     running = await build_server(config)
     await running.server.start()
-    for name in ("", *SERVICE_NAMES):
-        await running.health.set(name, health_pb2.HealthCheckResponse.SERVING)
+    watcher = asyncio.create_task(_watch_store(running, config.health_interval_seconds))
     if config.port_file is not None:
         tmp = config.port_file.with_suffix(".tmp")
         tmp.write_text(str(running.port))
@@ -191,7 +220,16 @@ async def serve(config: ServerConfig) -> None:
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("draining", grace_seconds=config.grace_seconds)
+    watcher.cancel()
     await running.health.enter_graceful_shutdown()
     await running.server.stop(config.grace_seconds)
-    await running.domain.store.close()
+    try:
+        # Calls cut off by the grace period may still have a write in flight: give it a moment, no more.
+        await asyncio.wait_for(running.domain.store.close(), timeout=max(1.0, config.grace_seconds / 2))
+    except TimeoutError:
+        # Nothing unacknowledged needs keeping (SQLite rolls back an open transaction; Cassandra writes
+        # that were not acknowledged are the client's to retry with its request_id). Leave now.
+        log.warning("store_close_timed_out")
+        logging.shutdown()
+        os._exit(0)
     log.info("stopped")

@@ -23,6 +23,13 @@ R = TypeVar("R")
 MAX_REQUEST_ID = 128
 
 
+class _Absent:
+    """No stored result for this request_id (distinct from a stored ``None`` result)."""
+
+
+ABSENT = _Absent()
+
+
 @dataclass
 class Change(Generic[R]):
     """What a mutation writes and returns."""
@@ -54,7 +61,7 @@ class Mutation:
         if len(ctx.request_id) > MAX_REQUEST_ID:
             raise InvalidArgument.of("request_id", f"must be at most {MAX_REQUEST_ID} characters")
         replay = await self._replayed(ctx, result_type)
-        if replay is not None:
+        if not isinstance(replay, _Absent):
             return replay
         for attempt in range(attempts):
             change = await build()
@@ -82,10 +89,12 @@ class Mutation:
                 await self._store.apply(writes)
                 return change.result
             except ConditionFailed as failed:
+                # A retry racing the first call with the same request_id loses on whichever condition it
+                # meets first; once the first call's record is there, the retry returns its result.
+                replay = await self._replayed(ctx, result_type)
+                if not isinstance(replay, _Absent):
+                    return replay
                 if failed.write.table is schema.idempotency_by_request:
-                    replay = await self._replayed(ctx, result_type)
-                    if replay is not None:
-                        return replay
                     continue
                 error = await on_conflict(failed) if on_conflict else None
                 if error is not None:
@@ -94,12 +103,12 @@ class Mutation:
                     raise
         raise AssertionError("unreachable")
 
-    async def _replayed(self, ctx: CallContext, result_type: type[R]) -> R | None:
+    async def _replayed(self, ctx: CallContext, result_type: type[R]) -> R | _Absent:
         if not ctx.request_id:
-            return None
+            return ABSENT
         stored = await self._store.get(schema.idempotency_by_request, (ctx.tenant, ctx.request_id))
         if stored is None:
-            return None
+            return ABSENT
         rec = decode(IdempotencyRecord, stored.value)
         if rec.method != ctx.method or rec.request_hash != ctx.request_hash:
             raise FailedPrecondition("request_id was already used for a different request", "REQUEST_ID_REUSED")

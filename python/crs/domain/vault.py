@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from crs._core import InvalidPanError, KeyRing, SealedPan, validate_pan
 from crs.domain import audit
 from crs.domain.context import CallContext
-from crs.domain.errors import InvalidArgument, NotFound, Violations
+from crs.domain.errors import Aborted, InvalidArgument, NotFound, Violations
 from crs.domain.mutation import Change, Mutation
 from crs.domain.records import VaultEntry, decode, encode, now_us
 from crs.domain.validation import MAX_PURPOSE, check_text
@@ -127,12 +127,10 @@ class Vault:
             # Seal each distinct new PAN once (a batch may repeat a PAN), then write them in one change.
             first_index = {prints[i]: i for i in reversed(missing)}
             to_seal = [pan_list[i] for i in first_index.values()]
-            if len(to_seal) >= _THREAD_THRESHOLD:
-                sealed = await asyncio.to_thread(self._keys.seal_pans, tenant, to_seal)
+            if len(to_seal) >= _THREAD_THRESHOLD:  # keep the event loop free while big batches are prepared
+                entries, writes = await asyncio.to_thread(self._prepare, tenant, to_seal)
             else:
-                sealed = self._keys.seal_pans(tenant, to_seal)
-            entries = [entry_from_sealed(tenant, s) for s in sealed if isinstance(s, SealedPan)]
-            writes = [w for e in entries for w in entry_writes(e)]
+                entries, writes = self._prepare(tenant, to_seal)
             writes += audit.writes(audit.event(ctx, vault_resource(tenant), changed_fields=["tokens"]))
             try:
                 await self._store.apply(writes)
@@ -145,7 +143,13 @@ class Vault:
                 assert fp is not None
                 results[i] = Tokenized(by_print[fp], fp in created and first_index[fp] == i)
             return results
-        raise InvalidArgument("the batch could not be tokenized consistently; retry it", "BATCH_CONFLICT")
+        raise Aborted("concurrent tokenization of the same PANs kept conflicting; retry the batch", "BATCH_CONFLICT")
+
+    def _prepare(self, tenant: str, pans: list[str]) -> tuple[list[VaultEntry], list[Write]]:
+        """Seal new PANs (Rust, GIL released) and build their vault rows."""
+        sealed = self._keys.seal_pans(tenant, pans)
+        entries = [entry_from_sealed(tenant, s) for s in sealed if isinstance(s, SealedPan)]
+        return entries, [w for e in entries for w in entry_writes(e)]
 
     async def _resolve(
         self, tenant: str, pans: list[str], prints: list[str | None]

@@ -33,6 +33,8 @@ from crs.storage.keys import encode_key
 from crs.storage.schema import ALL_TABLES
 
 _PURGE_EVERY_WRITES = 1000
+_INLINE_KEYS = 64  # get_many of more keys than this runs on a worker thread
+_CHUNK = 400
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -92,7 +94,30 @@ class EmbeddedStore(Store):
         return Record(bytes(value), str(version))  # type: ignore[call-overload]
 
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
-        return [await self.get(table, key) for key in keys]
+        if len(keys) <= _INLINE_KEYS:
+            return [await self.get(table, key) for key in keys]
+        return await asyncio.to_thread(self._get_many_sync, table, list(keys))
+
+    def _get_many_sync(self, table: Table, keys: list[Key]) -> list[Record | None]:
+        """Large lookups (batch tokenization) in chunks of row-value IN queries, off the event loop."""
+        encoded: list[tuple[str, str]] = []
+        for k in keys:
+            pk, ck = table.split(k)
+            encoded.append((encode_key(pk), encode_key(ck)))
+        found: dict[tuple[str, str], Record] = {}
+        now = time.time()
+        for i in range(0, len(encoded), _CHUNK):
+            chunk = encoded[i : i + _CHUNK]
+            marks = ", ".join("(?, ?)" for _ in chunk)
+            args: list[object] = [p for pair in chunk for p in pair]
+            rows = self._query(
+                f'SELECT pk, ck, value, version FROM "{table.name}" WHERE (pk, ck) IN (VALUES {marks}) '
+                "AND (expires_at IS NULL OR expires_at > ?)",
+                [*args, now],
+            )
+            for row in rows:
+                found[(str(row[0]), str(row[1]))] = Record(bytes(row[2]), str(row[3]))  # type: ignore[call-overload]
+        return [found.get(k) for k in encoded]
 
     async def scan(
         self,
@@ -187,7 +212,7 @@ class EmbeddedStore(Store):
         if self._closed:
             return
         self._closed = True
-        self._executor.shutdown(wait=True)
+        await asyncio.to_thread(self._executor.shutdown, wait=True)  # the in-flight write finishes first
         self._writer.close()
         self._reader.close()
 

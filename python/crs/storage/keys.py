@@ -10,8 +10,8 @@ _INT_WIDTH = 20
 
 def encode_part(part: KeyPart) -> str:
     if isinstance(part, int):
-        if part < 0:
-            raise ValueError("key integers must be non-negative")
+        if not 0 <= part < 10**_INT_WIDTH:
+            raise ValueError(f"key integers must be in [0, 10**{_INT_WIDTH})")
         return str(part).zfill(_INT_WIDTH)
     if any(ord(ch) < 0x20 for ch in part):
         raise ValueError("key text must not contain control characters")

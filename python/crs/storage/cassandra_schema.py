@@ -1,0 +1,70 @@
+"""CQL for CRS's tables and the versioned migrations that create them.
+
+Every logical table in ``schema.py`` becomes one CQL table: its key columns (``bucket`` is an int, the
+rest text), ``value blob`` (the record) and ``version text`` (the etag used by lightweight transactions),
+with the query it serves as the table comment. Tables are created ``WITH ID`` derived from the table name,
+so two processes migrating at once converge on the same schema instead of racing to create two tables.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from crs.storage.base import Table
+from crs.storage.schema import ALL_TABLES
+
+_INT_COLUMNS = frozenset({"bucket"})
+_ID_NAMESPACE = uuid.UUID("6f1c1d0e-2b9a-4c61-9a52-7c3f0d4e8b10")
+
+
+def column_type(column: str) -> str:
+    return "int" if column in _INT_COLUMNS else "text"
+
+
+def table_id(keyspace: str, name: str) -> uuid.UUID:
+    return uuid.uuid5(_ID_NAMESPACE, f"{keyspace}.{name}")
+
+
+def create_table(keyspace: str, table: Table) -> str:
+    columns = ", ".join(f"{c} {column_type(c)}" for c in table.key_columns)
+    partition = ", ".join(table.partition_key)
+    key = f"({partition})" + "".join(f", {c}" for c in table.clustering_key)
+    comment = table.query.replace("'", "''")
+    options = f"ID = {table_id(keyspace, table.name)} AND comment = '{comment}'"
+    if table.ttl_seconds:
+        options += f" AND default_time_to_live = {table.ttl_seconds}"
+    return (
+        f"CREATE TABLE IF NOT EXISTS {keyspace}.{table.name} ({columns}, value blob, version text, "
+        f"PRIMARY KEY ({key})) WITH {options}"
+    )
+
+
+def create_keyspace(keyspace: str, datacenters: dict[str, int]) -> str:
+    dcs = ", ".join(f"'{dc}': {rf}" for dc, rf in sorted(datacenters.items()))
+    return (
+        f"CREATE KEYSPACE IF NOT EXISTS {keyspace} WITH replication = "
+        f"{{'class': 'NetworkTopologyStrategy', {dcs}}} AND durable_writes = true"
+    )
+
+
+def migrations_table(keyspace: str) -> str:
+    return (
+        f"CREATE TABLE IF NOT EXISTS {keyspace}.schema_migrations (version int PRIMARY KEY, "
+        f"description text, applied_by text, applied_at timestamp) "
+        f"WITH ID = {table_id(keyspace, 'schema_migrations')} AND comment = 'Applied schema versions'"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    description: str
+    statements: tuple[str, ...]
+
+
+def migrations(keyspace: str) -> list[Migration]:
+    """Append-only: a released migration is never edited, only followed by a new one."""
+    return [
+        Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES)),
+    ]

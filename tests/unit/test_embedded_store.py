@@ -1,0 +1,394 @@
+"""The ``Store`` contract, exercised on ``EmbeddedStore`` (SQLite, WAL) in a temporary file."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, TypeVar
+
+import pytest
+from crs.storage import embedded, schema
+from crs.storage.base import (
+    ConditionFailed,
+    Delete,
+    NotExists,
+    Put,
+    Record,
+    StoreUnavailable,
+    Table,
+    VersionIs,
+    Write,
+)
+from crs.storage.embedded import EmbeddedStore
+
+T = TypeVar("T")
+
+ITEMS = Table("items_by_owner", ("owner",), ("item",), "test: the items of one owner")
+PAIRS = Table("pairs_by_group", ("tenant", "group"), ("a", "b"), "test: two clustering columns, int partition part")
+THINGS = Table("things_by_id", ("tenant", "id"), (), "test: get one thing by id")
+TINY_TTL = Table("tiny_ttl", ("k",), (), "test: rows live one second", ttl_seconds=1)
+TABLES = (ITEMS, PAIRS, THINGS, TINY_TTL)
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    return asyncio.run(coro)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[EmbeddedStore]:
+    s = EmbeddedStore(tmp_path / "crs.db", TABLES)
+    yield s
+    run(s.close())
+
+
+def put(table: Table, key: tuple[str | int, ...], value: bytes, version: str = "v1", **kw: Any) -> Put:
+    return Put(table, key, value, version, **kw)
+
+
+def apply(store: EmbeddedStore, *writes: Write) -> None:
+    run(store.apply(list(writes)))
+
+
+# --------------------------------------------------------------------------- get / get_many
+
+
+def test_get_missing_is_none(store: EmbeddedStore) -> None:
+    assert run(store.get(THINGS, ("acme", "nope"))) is None
+
+
+def test_put_then_get(store: EmbeddedStore) -> None:
+    apply(store, put(THINGS, ("acme", "t1"), b"\x00value\xff", "ver-1"))
+    assert run(store.get(THINGS, ("acme", "t1"))) == Record(b"\x00value\xff", "ver-1")
+    # same id in another tenant is another row
+    assert run(store.get(THINGS, ("globex", "t1"))) is None
+
+
+def test_unconditional_put_replaces(store: EmbeddedStore) -> None:
+    apply(store, put(THINGS, ("acme", "t1"), b"one", "v1"))
+    apply(store, put(THINGS, ("acme", "t1"), b"two", "v2"))
+    assert run(store.get(THINGS, ("acme", "t1"))) == Record(b"two", "v2")
+
+
+def test_get_many_keeps_request_order_and_reports_missing(store: EmbeddedStore) -> None:
+    apply(store, put(THINGS, ("acme", "a"), b"A", "va"), put(THINGS, ("acme", "c"), b"C", "vc"))
+    got = run(store.get_many(THINGS, [("acme", "c"), ("acme", "b"), ("acme", "a"), ("acme", "c")]))
+    assert got == [Record(b"C", "vc"), None, Record(b"A", "va"), Record(b"C", "vc")]
+    assert run(store.get_many(THINGS, [])) == []
+
+
+def test_key_shape_is_checked(store: EmbeddedStore) -> None:
+    with pytest.raises(ValueError):
+        run(store.get(THINGS, ("acme",)))
+    with pytest.raises(ValueError):
+        run(store.get(THINGS, ("acme", "a", "b")))
+    with pytest.raises(ValueError):
+        run(store.get(THINGS, ("acme", "bad\x1fid")))
+
+
+def test_invalid_key_in_apply_writes_nothing(store: EmbeddedStore) -> None:
+    with pytest.raises(ValueError):
+        apply(store, put(THINGS, ("acme", "ok"), b"x"), put(THINGS, ("acme", "ctl\nchar"), b"y"))
+    assert run(store.get(THINGS, ("acme", "ok"))) is None
+
+
+def test_default_tables_exist(tmp_path: Path) -> None:
+    s = EmbeddedStore(tmp_path / "all.db")
+    try:
+        for table in schema.ALL_TABLES:
+            key = tuple(f"k{i}" for i in range(len(table.key_columns)))
+            run(s.apply([Put(table, key, table.name.encode(), "v")]))
+            assert run(s.get(table, key)) == Record(table.name.encode(), "v")
+    finally:
+        run(s.close())
+
+
+# --------------------------------------------------------------------------- scan
+
+# Prefixes, the separator's neighbours, upper/lower case, non-ASCII and astral characters.
+CLUSTERING = ["", " ", "!", "0", "9", "A", "Z", "a", "a b", "a!", "a-b", "ab", "a\x7f", "b", "z", "~"]
+CLUSTERING += ["é", "ÿ", "中", "😀"]
+
+
+def _fill_items(store: EmbeddedStore, owner: str, items: list[str]) -> None:
+    shuffled = list(items)
+    random.Random(7).shuffle(shuffled)
+    apply(store, *(put(ITEMS, (owner, item), item.encode(), f"v-{item}") for item in shuffled))
+
+
+def test_scan_returns_clustering_order(store: EmbeddedStore) -> None:
+    _fill_items(store, "o1", CLUSTERING)
+    rows = run(store.scan(ITEMS, ("o1",), limit=1000))
+    assert [r.clustering for r in rows] == [(c,) for c in sorted(CLUSTERING)]
+    assert [r.record for r in rows] == [Record(c.encode(), f"v-{c}") for c in sorted(CLUSTERING)]
+
+
+def test_scan_stays_in_its_partition(store: EmbeddedStore) -> None:
+    _fill_items(store, "o", ["x1", "x2"])
+    _fill_items(store, "o1", ["y1"])
+    _fill_items(store, "o 1", ["z1"])
+    _fill_items(store, "", ["e1"])
+    assert [r.clustering for r in run(store.scan(ITEMS, ("o",), limit=10))] == [("x1",), ("x2",)]
+    assert [r.clustering for r in run(store.scan(ITEMS, ("o1",), limit=10))] == [("y1",)]
+    assert [r.clustering for r in run(store.scan(ITEMS, ("",), limit=10))] == [("e1",)]
+    assert run(store.scan(ITEMS, ("other",), limit=10)) == []
+
+
+def test_scan_int_partition_parts(store: EmbeddedStore) -> None:
+    for bucket in (1, 10, 2):
+        apply(store, put(PAIRS, ("t", bucket, "a", str(bucket)), b"x"))
+    for bucket in (1, 10, 2):
+        rows = run(store.scan(PAIRS, ("t", bucket), limit=10))
+        assert [r.clustering for r in rows] == [("a", str(bucket))]
+    assert run(store.scan(PAIRS, ("t", 3), limit=10)) == []
+
+
+def test_scan_after_before_are_exclusive(store: EmbeddedStore) -> None:
+    items = [f"i{n:02d}" for n in range(10)]
+    _fill_items(store, "o", items)
+
+    def cks(**kw: Any) -> list[str]:
+        return [str(r.clustering[0]) for r in run(store.scan(ITEMS, ("o",), limit=kw.pop("limit", 100), **kw))]
+
+    assert cks(after=("i03",)) == items[4:]
+    assert cks(before=("i03",)) == items[:3]
+    assert cks(after=("i03",), before=("i07",)) == items[4:7]
+    assert cks(after=("i03",), before=("i04",)) == []
+    assert cks(after=("i09",)) == []
+    # bounds that are not stored keys
+    assert cks(after=("i035",), before=("i06x",)) == ["i04", "i05", "i06"]
+    assert cks(after=("",)) == items
+    assert cks(before=("j",)) == items
+
+
+def test_scan_limit(store: EmbeddedStore) -> None:
+    items = [f"i{n:02d}" for n in range(10)]
+    _fill_items(store, "o", items)
+    assert [r.clustering for r in run(store.scan(ITEMS, ("o",), limit=3))] == [("i00",), ("i01",), ("i02",)]
+    assert [r.clustering for r in run(store.scan(ITEMS, ("o",), after=("i05",), limit=2))] == [("i06",), ("i07",)]
+    assert run(store.scan(ITEMS, ("o",), limit=0)) == []
+
+
+def test_scan_pages_by_after_visit_every_row_once(store: EmbeddedStore) -> None:
+    _fill_items(store, "o", CLUSTERING)
+    seen: list[tuple[Any, ...]] = []
+    after = None
+    while True:
+        rows = run(store.scan(ITEMS, ("o",), after=after, limit=3))
+        if not rows:
+            break
+        seen += [r.clustering for r in rows]
+        after = rows[-1].clustering
+    assert seen == [(c,) for c in sorted(CLUSTERING)]
+
+
+def test_scan_two_clustering_columns(store: EmbeddedStore) -> None:
+    keys = [("a", "2"), ("a", "10"), ("ab", "1"), ("a b", "1"), ("b", ""), ("a", ""), ("", "z")]
+    apply(store, *(put(PAIRS, ("t", 0, *k), "/".join(k).encode()) for k in keys))
+    rows = run(store.scan(PAIRS, ("t", 0), limit=100))
+    assert [r.clustering for r in rows] == sorted(keys)
+    assert [r.record.value for r in rows] == ["/".join(k).encode() for k in sorted(keys)]
+    after = run(store.scan(PAIRS, ("t", 0), after=("a", "10"), before=("ab", "1"), limit=100))
+    assert [r.clustering for r in after] == [("a", "2"), ("a b", "1")]
+
+
+# --------------------------------------------------------------------------- apply, conditions, delete
+
+
+def test_apply_is_atomic_when_last_condition_fails(store: EmbeddedStore) -> None:
+    apply(store, put(THINGS, ("acme", "taken"), b"original", "v0"), put(THINGS, ("acme", "doomed"), b"keep", "vd"))
+    writes: list[Write] = [
+        put(THINGS, ("acme", "new-1"), b"1"),
+        put(ITEMS, ("o", "new-2"), b"2"),
+        put(THINGS, ("acme", "taken"), b"overwritten-unconditionally", "vx"),
+        Delete(THINGS, ("acme", "doomed")),
+        put(THINGS, ("acme", "taken"), b"second", "v2", condition=NotExists()),
+    ]
+    with pytest.raises(ConditionFailed) as excinfo:
+        run(store.apply(writes))
+    assert excinfo.value.write is writes[-1]
+    assert run(store.get(THINGS, ("acme", "new-1"))) is None
+    assert run(store.get(ITEMS, ("o", "new-2"))) is None
+    assert run(store.get(THINGS, ("acme", "taken"))) == Record(b"original", "v0")
+    assert run(store.get(THINGS, ("acme", "doomed"))) == Record(b"keep", "vd")
+    # the store is still usable after the rollback
+    apply(store, put(THINGS, ("acme", "new-1"), b"1"))
+    assert run(store.get(THINGS, ("acme", "new-1"))) == Record(b"1", "v1")
+
+
+def test_not_exists(store: EmbeddedStore) -> None:
+    apply(store, put(THINGS, ("acme", "k"), b"first", "v1", condition=NotExists()))
+    assert run(store.get(THINGS, ("acme", "k"))) == Record(b"first", "v1")
+    with pytest.raises(ConditionFailed) as excinfo:
+        apply(store, put(THINGS, ("acme", "k"), b"second", "v2", condition=NotExists()))
+    assert excinfo.value.current == Record(b"first", "v1")
+    assert excinfo.value.write.key == ("acme", "k")
+    assert "things_by_id" in str(excinfo.value)
+    assert run(store.get(THINGS, ("acme", "k"))) == Record(b"first", "v1")
+
+
+def test_version_is(store: EmbeddedStore) -> None:
+    apply(store, put(THINGS, ("acme", "k"), b"one", "v1"))
+    apply(store, put(THINGS, ("acme", "k"), b"two", "v2", condition=VersionIs("v1")))
+    assert run(store.get(THINGS, ("acme", "k"))) == Record(b"two", "v2")
+
+    with pytest.raises(ConditionFailed) as excinfo:
+        apply(store, put(THINGS, ("acme", "k"), b"three", "v3", condition=VersionIs("v1")))
+    assert excinfo.value.current == Record(b"two", "v2")
+    assert run(store.get(THINGS, ("acme", "k"))) == Record(b"two", "v2")
+
+    with pytest.raises(ConditionFailed) as excinfo:
+        apply(store, put(THINGS, ("acme", "missing"), b"x", "v1", condition=VersionIs("v1")))
+    assert excinfo.value.current is None
+    assert run(store.get(THINGS, ("acme", "missing"))) is None
+
+
+def test_delete(store: EmbeddedStore) -> None:
+    _fill_items(store, "o", ["a", "b", "c"])
+    apply(store, Delete(ITEMS, ("o", "b")))
+    assert run(store.get(ITEMS, ("o", "b"))) is None
+    assert [r.clustering for r in run(store.scan(ITEMS, ("o",), limit=10))] == [("a",), ("c",)]
+    apply(store, Delete(ITEMS, ("o", "never-there")))  # deleting a missing row is not an error
+
+
+def test_conditional_delete(store: EmbeddedStore) -> None:
+    apply(store, put(THINGS, ("acme", "k"), b"x", "v1"))
+    with pytest.raises(ConditionFailed) as excinfo:
+        apply(store, Delete(THINGS, ("acme", "k"), condition=VersionIs("v0")))
+    assert excinfo.value.current == Record(b"x", "v1")
+    with pytest.raises(ConditionFailed):
+        apply(store, Delete(THINGS, ("acme", "k"), condition=NotExists()))
+    assert run(store.get(THINGS, ("acme", "k"))) == Record(b"x", "v1")
+    apply(store, Delete(THINGS, ("acme", "k"), condition=VersionIs("v1")))
+    assert run(store.get(THINGS, ("acme", "k"))) is None
+    with pytest.raises(ConditionFailed) as excinfo:
+        apply(store, Delete(THINGS, ("acme", "k"), condition=VersionIs("v1")))
+    assert excinfo.value.current is None
+
+
+def test_empty_apply_is_a_no_op(store: EmbeddedStore) -> None:
+    apply(store)
+    assert run(store.healthy()) is True
+
+
+# --------------------------------------------------------------------------- TTL
+
+
+class FakeClock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeClock:
+    fake = FakeClock(1_700_000_000.0)
+    monkeypatch.setattr(embedded, "time", SimpleNamespace(time=fake.time))
+    return fake
+
+
+def test_ttl_rows_expire(store: EmbeddedStore, clock: FakeClock) -> None:
+    apply(store, put(TINY_TTL, ("k",), b"short-lived"), put(THINGS, ("acme", "forever"), b"x"))
+    clock.now += 0.5
+    assert run(store.get(TINY_TTL, ("k",))) == Record(b"short-lived", "v1")
+    clock.now += 0.5  # exactly ttl_seconds later: expired
+    assert run(store.get(TINY_TTL, ("k",))) is None
+    assert run(store.get_many(TINY_TTL, [("k",)])) == [None]
+    assert run(store.scan(TINY_TTL, ("k",), limit=10)) == []
+    clock.now += 10**6
+    assert run(store.get(THINGS, ("acme", "forever"))) == Record(b"x", "v1")
+
+
+def test_ttl_expired_rows_do_not_satisfy_conditions(store: EmbeddedStore, clock: FakeClock) -> None:
+    apply(store, put(TINY_TTL, ("a",), b"old", "v1"), put(TINY_TTL, ("b",), b"old", "v1"))
+    with pytest.raises(ConditionFailed) as excinfo:
+        apply(store, put(TINY_TTL, ("a",), b"new", "v2", condition=NotExists()))
+    assert excinfo.value.current == Record(b"old", "v1")
+
+    clock.now += 1.5
+    apply(store, put(TINY_TTL, ("a",), b"new", "v2", condition=NotExists()))
+    assert run(store.get(TINY_TTL, ("a",))) == Record(b"new", "v2")
+    with pytest.raises(ConditionFailed) as excinfo:
+        apply(store, put(TINY_TTL, ("b",), b"new", "v2", condition=VersionIs("v1")))
+    assert excinfo.value.current is None
+
+    # a rewritten row gets a fresh TTL from its own write time
+    clock.now += 0.9
+    assert run(store.get(TINY_TTL, ("a",))) == Record(b"new", "v2")
+    clock.now += 0.2
+    assert run(store.get(TINY_TTL, ("a",))) is None
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+def test_reopen_after_close_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "crs.db"
+    first = EmbeddedStore(path, TABLES)
+    apply(first, put(THINGS, ("acme", "durable"), b"still here", "v9"))
+    _fill_items(first, "o", ["a", "b"])
+    run(first.close())
+    run(first.close())  # idempotent
+
+    second = EmbeddedStore(path, TABLES)
+    try:
+        assert second.path == path
+        assert run(second.get(THINGS, ("acme", "durable"))) == Record(b"still here", "v9")
+        assert [r.clustering for r in run(second.scan(ITEMS, ("o",), limit=10))] == [("a",), ("b",)]
+    finally:
+        run(second.close())
+
+
+def test_closed_store_is_unavailable(tmp_path: Path) -> None:
+    s = EmbeddedStore(tmp_path / "crs.db", TABLES)
+    assert run(s.healthy()) is True
+    run(s.close())
+    assert run(s.healthy()) is False
+    with pytest.raises(StoreUnavailable):
+        run(s.get(THINGS, ("acme", "x")))
+    with pytest.raises(StoreUnavailable):
+        run(s.scan(ITEMS, ("o",), limit=1))
+    with pytest.raises(StoreUnavailable):
+        apply(s, put(THINGS, ("acme", "x"), b"x"))
+
+
+# --------------------------------------------------------------------------- concurrency
+
+
+async def _race(stores: list[EmbeddedStore], tasks: int) -> list[BaseException | None]:
+    async def one(i: int) -> None:
+        s = stores[i % len(stores)]
+        await s.apply([put(THINGS, ("acme", "contended"), f"writer-{i}".encode(), f"v{i}", condition=NotExists())])
+
+    return list(await asyncio.gather(*(one(i) for i in range(tasks)), return_exceptions=True))
+
+
+def _check_one_winner(store: EmbeddedStore, results: list[BaseException | None]) -> None:
+    winners = [i for i, r in enumerate(results) if r is None]
+    assert len(winners) == 1, results
+    losers = [r for r in results if r is not None]
+    assert all(isinstance(r, ConditionFailed) for r in losers), losers
+    winner = Record(f"writer-{winners[0]}".encode(), f"v{winners[0]}")
+    assert all(r.current == winner for r in losers if isinstance(r, ConditionFailed))
+    assert run(store.get(THINGS, ("acme", "contended"))) == winner
+
+
+def test_concurrent_not_exists_exactly_one_wins(store: EmbeddedStore) -> None:
+    results = run(_race([store], 40))
+    _check_one_winner(store, results)
+
+
+def test_concurrent_not_exists_across_two_stores_on_one_file(tmp_path: Path) -> None:
+    a = EmbeddedStore(tmp_path / "shared.db", TABLES)
+    b = EmbeddedStore(tmp_path / "shared.db", TABLES)
+    try:
+        results = run(_race([a, b], 40))
+        _check_one_winner(a, results)
+        assert run(b.get(THINGS, ("acme", "contended"))) == run(a.get(THINGS, ("acme", "contended")))
+    finally:
+        run(a.close())
+        run(b.close())
