@@ -72,8 +72,13 @@ def _mask_value(value: Any) -> Any:
     return value
 
 
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
 def mask_processor(_logger: Any, _name: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
     for key, value in list(event.items()):
+        if key == "request_id" and isinstance(value, str) and _UUID.match(value):
+            continue  # a canonical UUID cannot carry a 12-19 digit run; keep it matchable
         event[key] = _mask_value(value)
     return event
 

@@ -6,7 +6,8 @@ import datetime as dt
 
 from crs.domain import listing
 from crs.domain.audit import day_of, decode_event
-from crs.domain.errors import InvalidArgument
+from crs.domain.errors import InvalidArgument, NotFound
+from crs.domain.names import name_tenant
 from crs.domain.paging import PageTokens, page_size, query_hash
 from crs.domain.records import AuditRecord, now_us
 from crs.storage import schema
@@ -26,6 +27,8 @@ class AuditLog:
     ) -> tuple[list[AuditRecord], str]:
         if resource and actor:
             raise InvalidArgument.of("actor", "set at most one of resource or actor")
+        if resource and name_tenant(resource) != tenant:
+            raise NotFound(f"{resource} not found", "NOT_FOUND", {}, "", resource)
         n = page_size(size)
         q = query_hash("audit", tenant, resource, actor, start_us, end_us)
         position = self._pages.decode(token, q)

@@ -10,6 +10,7 @@ from crs.domain import listing
 from crs.domain.accounts import CLOSED as ACCOUNT_CLOSED
 from crs.domain.accounts import Accounts
 from crs.domain.context import CallContext
+from crs.domain.customers import CLOSED as CUSTOMER_CLOSED
 from crs.domain.customers import Customers
 from crs.domain.errors import (
     Aborted,
@@ -117,8 +118,8 @@ class Cards:
         if acct.status == ACCOUNT_CLOSED:
             raise FailedPrecondition("cards cannot be registered on a closed account", "ACCOUNT_CLOSED")
         holder = customer.id if customer else acct.customer_id
-        if customer is not None:
-            await self._customers.get(customer)
+        if customer is not None and (await self._customers.get(customer)).status == CUSTOMER_CLOSED:
+            raise FailedPrecondition("cards cannot be registered for a closed customer", "CUSTOMER_CLOSED")
         cid = card_id or new_id()
 
         async def build() -> Change[CardRecord]:

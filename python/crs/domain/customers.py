@@ -402,4 +402,19 @@ def _merge_input(
     for p in paths:
         attr = mapping.get(p, p)
         setattr(merged, attr, getattr(inp, attr))
+    if "national_identifiers" in paths:
+        merged.national_ids = _unmask(inp.national_ids, current.national_ids, plain_ids)
     return merged
+
+
+def _unmask(
+    given: Sequence[NationalIdInput], stored: Sequence[SealedNationalId], plain: Sequence[str]
+) -> list[NationalIdInput]:
+    """A caller without ``pii`` sees masked values; writing one back keeps the stored value, not the mask."""
+    out = []
+    for nid in given:
+        kept = next(
+            (p for s, p in zip(stored, plain, strict=True) if s.type == nid.type and s.masked == nid.value), None
+        )
+        out.append(NationalIdInput(nid.type, kept, nid.issuing_country) if kept is not None else nid)
+    return out

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from crs.domain import listing
 from crs.domain.context import CallContext
-from crs.domain.errors import AlreadyExists, InvalidArgument, NotFound, Violations
+from crs.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
 from crs.domain.ids import new_id
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
-from crs.domain.records import RelationshipRecord, decode, encode, now_us
+from crs.domain.records import AccountRecord, RelationshipRecord, decode, encode, now_us
 from crs.storage import schema
 from crs.storage.base import ConditionFailed, Delete, NotExists, Put, Record, Store, Write
 
@@ -87,6 +87,10 @@ class Relationships:
             v.add("relationship.account_role", "is required with account")
         if related is not None and link_type not in LINK_TYPES:
             v.add("relationship.link_type", "is required with related_customer")
+        if account is not None and link_type:
+            v.add("relationship.link_type", "applies to related_customer, not to account")
+        if related is not None and account_role:
+            v.add("relationship.account_role", "applies to account, not to related_customer")
         if related is not None and related.id == customer.id:
             v.add("relationship.related_customer", "must differ from customer")
         v.raise_if_any()
@@ -125,6 +129,13 @@ class Relationships:
     async def delete(self, ctx: CallContext, name: Name) -> None:
         async def build() -> Change[None]:
             rel = await self.get(name)
+            if rel.account_role == OWNER:
+                stored = await self._store.get(schema.accounts_by_id, (rel.tenant, rel.account_id))
+                if stored is not None and decode(AccountRecord, stored.value).customer_id == rel.customer_id:
+                    raise FailedPrecondition(
+                        "the account owner's relationship goes with the account; close the account instead",
+                        "OWNER_RELATIONSHIP",
+                    )
             return Change(_delete_writes(rel), None, str(name), ["*"])
 
         await self._mutation.run(ctx, type(None), build)

@@ -93,7 +93,8 @@ class CustomerServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListCustomers(self, request, context):
-        """Lists customers of a tenant in creation order, optionally by status.
+        """Lists customers of a tenant, optionally by status. The order is stable (by an internal list bucket,
+        then by id, which is creation order for server-generated ids within a bucket) but not global creation order.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

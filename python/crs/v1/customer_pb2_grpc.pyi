@@ -40,7 +40,9 @@ class CustomerServiceStub:
     UpdateCustomer: _grpc.UnaryUnaryMultiCallable[_customer_pb2.UpdateCustomerRequest, _customer_pb2.Customer]
     """Updates the fields named in update_mask. A non-empty customer.etag must match (else ABORTED)."""
     ListCustomers: _grpc.UnaryUnaryMultiCallable[_customer_pb2.ListCustomersRequest, _customer_pb2.ListCustomersResponse]
-    """Lists customers of a tenant in creation order, optionally by status."""
+    """Lists customers of a tenant, optionally by status. The order is stable (by an internal list bucket,
+    then by id, which is creation order for server-generated ids within a bucket) but not global creation order.
+    """
     CloseCustomer: _grpc.UnaryUnaryMultiCallable[_customer_pb2.CloseCustomerRequest, _customer_pb2.Customer]
     """Soft-closes a customer: status CLOSED, close_time set, history and audit kept."""
     SearchCustomers: _grpc.UnaryUnaryMultiCallable[_customer_pb2.SearchCustomersRequest, _customer_pb2.SearchCustomersResponse]
@@ -58,7 +60,9 @@ class CustomerServiceAsyncStub(CustomerServiceStub):
     UpdateCustomer: _aio.UnaryUnaryMultiCallable[_customer_pb2.UpdateCustomerRequest, _customer_pb2.Customer]  # type: ignore[assignment]
     """Updates the fields named in update_mask. A non-empty customer.etag must match (else ABORTED)."""
     ListCustomers: _aio.UnaryUnaryMultiCallable[_customer_pb2.ListCustomersRequest, _customer_pb2.ListCustomersResponse]  # type: ignore[assignment]
-    """Lists customers of a tenant in creation order, optionally by status."""
+    """Lists customers of a tenant, optionally by status. The order is stable (by an internal list bucket,
+    then by id, which is creation order for server-generated ids within a bucket) but not global creation order.
+    """
     CloseCustomer: _aio.UnaryUnaryMultiCallable[_customer_pb2.CloseCustomerRequest, _customer_pb2.Customer]  # type: ignore[assignment]
     """Soft-closes a customer: status CLOSED, close_time set, history and audit kept."""
     SearchCustomers: _aio.UnaryUnaryMultiCallable[_customer_pb2.SearchCustomersRequest, _customer_pb2.SearchCustomersResponse]  # type: ignore[assignment]
@@ -97,7 +101,9 @@ class CustomerServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _customer_pb2.ListCustomersRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_customer_pb2.ListCustomersResponse, _abc.Awaitable[_customer_pb2.ListCustomersResponse]]:
-        """Lists customers of a tenant in creation order, optionally by status."""
+        """Lists customers of a tenant, optionally by status. The order is stable (by an internal list bucket,
+        then by id, which is creation order for server-generated ids within a bucket) but not global creation order.
+        """
 
     @_abc_1.abstractmethod
     def CloseCustomer(

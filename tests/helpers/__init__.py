@@ -1,0 +1,1 @@
+"""Shared helpers for the CRS contract and integration tests."""
