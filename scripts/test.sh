@@ -8,6 +8,7 @@ echo "== generated stubs are current"
 .venv/bin/python scripts/gen_protos.py --check
 echo "== ruff"
 .venv/bin/ruff check python tests scripts
+.venv/bin/ruff format --check python tests scripts
 echo "== mypy (strict)"
 .venv/bin/mypy
 echo "== stub matches the extension (mypy.stubtest)"

@@ -39,7 +39,9 @@ def test_every_api_example_runs(tmp_path: Path) -> None:
             time.sleep(0.1)
         address = f"127.0.0.1:{port_file.read_text().strip()}"
         script = "set -euo pipefail\n" + "\n".join(_blocks())
-        script = script.replace("127.0.0.1:50051", address).replace("var/bootstrap-api-key", str(data / "bootstrap-api-key"))
+        script = script.replace("127.0.0.1:50051", address).replace(
+            "var/bootstrap-api-key", str(data / "bootstrap-api-key")
+        )
         result = subprocess.run(
             ["bash", "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=150, env={**os.environ}
         )
