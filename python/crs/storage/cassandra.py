@@ -18,11 +18,11 @@ import contextlib
 from collections.abc import Sequence
 from typing import Any
 
+from cassandra import ConsistencyLevel, DriverException, OperationTimedOut, Unavailable
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.policies import ConstantSpeculativeExecutionPolicy, DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.query import BatchStatement, BatchType, PreparedStatement
 
-from cassandra import ConsistencyLevel, DriverException, OperationTimedOut, Unavailable
 from crs.storage.base import (
     ConditionFailed,
     Key,
