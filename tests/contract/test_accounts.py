@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from crs.v1 import account_pb2, audit_pb2, relationship_pb2
 from google.protobuf import field_mask_pb2
 from google.type import date_pb2
 
+from crs.v1 import account_pb2, audit_pb2, relationship_pb2
 from tests.helpers.data import ACME, GLOBEX, create_account, create_customer, link_account, request_id, uid
 from tests.helpers.rpc import expect_error, list_all
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 import grpc
-from crs.v1 import audit_pb2, customer_pb2
 from google.protobuf import field_mask_pb2
 
+from crs.v1 import audit_pb2, customer_pb2
 from tests.helpers.data import ACME, GLOBEX, create_account, create_customer, new_customer, request_id, uid
 from tests.helpers.rpc import expect_error, list_all, ts
 
@@ -206,7 +206,6 @@ def test_resource_filter_naming_another_tenant_is_not_found(globex):
 
 def test_every_mutation_is_audited(admin):
     from crs.v1 import account_pb2, card_pb2, relationship_pb2
-
     from tests.helpers.data import register_card
 
     rid = {}

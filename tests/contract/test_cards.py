@@ -6,8 +6,8 @@ import re
 
 import grpc
 import pytest
-from crs.v1 import audit_pb2, card_pb2, customer_pb2, relationship_pb2
 
+from crs.v1 import audit_pb2, card_pb2, customer_pb2, relationship_pb2
 from tests.helpers.data import (
     ACME,
     GLOBEX,

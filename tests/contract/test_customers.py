@@ -6,10 +6,10 @@ import threading
 
 import grpc
 import pytest
-from crs.v1 import audit_pb2, common_pb2, customer_pb2
 from google.protobuf import field_mask_pb2
 from google.type import date_pb2
 
+from crs.v1 import audit_pb2, common_pb2, customer_pb2
 from tests.helpers.data import (
     ACME,
     GLOBEX,

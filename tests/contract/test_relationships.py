@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from crs.v1 import audit_pb2, relationship_pb2
 from google.protobuf import empty_pb2
 
+from crs.v1 import audit_pb2, relationship_pb2
 from tests.helpers.data import ACME, GLOBEX, create_account, create_customer, request_id, uid
 from tests.helpers.rpc import expect_error, list_all
 

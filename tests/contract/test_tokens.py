@@ -6,8 +6,8 @@ import re
 
 import grpc
 import pytest
-from crs.v1 import audit_pb2, card_pb2, token_pb2
 
+from crs.v1 import audit_pb2, card_pb2, token_pb2
 from tests.helpers.data import ACME, GLOBEX, customer_with_account, register_card, tokenize, uid
 from tests.helpers.pans import formatted, luhn_valid, make_luhn_invalid_pan, make_pan, make_pans
 from tests.helpers.rpc import SEEN_FAILURES, assert_no_pan, expect_error, list_all

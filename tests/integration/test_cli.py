@@ -11,8 +11,8 @@ import sys
 
 import grpc
 import pytest
-from crs.v1 import customer_pb2, token_pb2
 
+from crs.v1 import customer_pb2, token_pb2
 from tests.helpers.data import ACME, new_customer, request_id
 from tests.helpers.server import python_env
 

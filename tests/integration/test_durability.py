@@ -7,8 +7,8 @@ import time
 
 import grpc
 import pytest
-from crs.v1 import account_pb2, audit_pb2, card_pb2, customer_pb2
 
+from crs.v1 import account_pb2, audit_pb2, card_pb2, customer_pb2
 from tests.helpers.data import ACME, create_account, create_customer, new_customer, register_card, request_id
 from tests.helpers.pans import make_pan
 from tests.helpers.rpc import list_all

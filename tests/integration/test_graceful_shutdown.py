@@ -8,9 +8,9 @@ import time
 
 import grpc
 import pytest
-from crs.v1 import token_pb2
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from crs.v1 import token_pb2
 from tests.helpers.data import ACME
 from tests.helpers.pans import make_pans
 

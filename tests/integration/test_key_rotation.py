@@ -7,8 +7,8 @@ import json
 import os
 
 import pytest
-from crs.v1 import card_pb2, token_pb2
 
+from crs.v1 import card_pb2, token_pb2
 from tests.helpers.data import ACME, customer_with_account, register_card, tokenize
 from tests.helpers.pans import make_pan
 

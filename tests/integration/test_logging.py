@@ -6,8 +6,8 @@ import json
 
 import grpc
 import pytest
-from crs.v1 import customer_pb2
 
+from crs.v1 import customer_pb2
 from tests.helpers.data import ACME, new_customer, uid
 
 FIELDS = {"method", "code", "latency_ms", "tenant", "request_id", "peer", "actor"}

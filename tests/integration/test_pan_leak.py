@@ -6,8 +6,8 @@ from typing import Any
 
 import grpc
 import pytest
-from crs.v1 import card_pb2, token_pb2
 
+from crs.v1 import card_pb2, token_pb2
 from tests.helpers.data import ACME, GLOBEX, customer_with_account, register_card, request_id, tokenize
 from tests.helpers.pans import formatted, make_luhn_invalid_pan, make_pan, make_pans
 from tests.helpers.rpc import RpcFailure, parse_error

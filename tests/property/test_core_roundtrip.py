@@ -9,13 +9,14 @@ import json
 from pathlib import Path
 
 import pytest
-from crs import _core
-from crs._core import DecryptionError, KeyRing, SealedPan
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from crs import _core
+from crs._core import DecryptionError, KeyRing, SealedPan
 
 EXAMPLES = settings(max_examples=150, deadline=None)
 

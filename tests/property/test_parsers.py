@@ -8,12 +8,13 @@ from types import SimpleNamespace
 from unittest import mock
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+
 from crs.api.logs import mask_pans
 from crs.domain import ids
 from crs.domain.validation import normalize_email, normalize_phone
 from crs.storage.keys import encode_key
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
 
 EXAMPLES = settings(max_examples=200, deadline=None, database=None)
 

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from crs.api.auth import KEY_PREFIX, ApiKeys, add_key, hash_key, new_secret
 from crs.domain.context import SCOPES, Principal
 from crs.domain.errors import Unauthenticated

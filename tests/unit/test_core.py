@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from crs import _core
 from crs._core import (
     CoreError,

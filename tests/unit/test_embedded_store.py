@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import pytest
+
 from crs.storage import embedded, schema
 from crs.storage.base import (
     ConditionFailed,

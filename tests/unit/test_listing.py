@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
 from crs.domain.listing import bucket_of, list_buckets, list_partition
 from crs.storage import schema
 from crs.storage.base import Key, Put, Record

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+
 from crs.domain import audit
 from crs.domain.context import CallContext, Principal
 from crs.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from crs._core import KeyRing
 from crs.domain.errors import InvalidArgument
 from crs.domain.paging import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, PageTokens, page_size, query_hash

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from crs.domain.errors import FieldViolation, InvalidArgument, Violations
 from crs.domain.validation import (
     ISO_4217,
