@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything CRS needs on a fresh machine of this kind, from the project's own files:
 # a virtualenv with the Python dependencies, the Rust extension crs._core (maturin, release build),
-# and the gRPC command-line clients used by the tests (grpcurl, grpc-health-probe) via `go install`.
+# the gRPC command-line clients used by the tests (grpcurl, grpc-health-probe) via `go install`, and
+# Apache Cassandra's jars via Maven (scripts/cassandra.sh fetch).
 # Idempotent: a second run only rebuilds what changed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,4 +28,10 @@ mkdir -p .tools/bin
 export GOBIN="$PWD/.tools/bin"
 [ -x .tools/bin/grpcurl ] || go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}"
 [ -x .tools/bin/grpc-health-probe ] || go install "github.com/grpc-ecosystem/grpc-health-probe@${HEALTH_PROBE_VERSION}"
-echo "setup: done (.venv, crs._core, .tools/bin)"
+# Apache Cassandra 5.0 jars (Maven Central) for the Cassandra backend's local nodes and tests.
+if command -v mvn >/dev/null && command -v java >/dev/null; then
+  bash scripts/cassandra.sh fetch
+else
+  echo "setup: mvn/java missing: the Cassandra backend's local nodes and tests will not run" >&2
+fi
+echo "setup: done (.venv, crs._core, .tools/bin, .tools/cassandra)"

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: setup, static checks, Rust tests, then pytest.
+# The whole test suite, as CI runs it: setup, static checks, Rust tests, then pytest (both storage
+# backends; the contract suite runs against the embedded store and a real local Cassandra node), then the
+# slow three-node Cassandra suite. Extra arguments go to both pytest runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -15,5 +17,7 @@ echo "== stub matches the extension (mypy.stubtest)"
 (cd python && ../.venv/bin/python -m mypy.stubtest crs._core)
 echo "== rust: fmt, clippy, tests"
 (cd rust_core && cargo fmt --check && cargo clippy --all-targets -q -- -D warnings && cargo test -q)
-echo "== pytest"
-.venv/bin/python -m pytest "$@"
+echo "== pytest: unit, property, contract and integration tests on both backends (starts one Cassandra node)"
+.venv/bin/python -m pytest -m "not slow" "$@"
+echo "== pytest: slow suites (three-node Cassandra, RF=3)"
+.venv/bin/python -m pytest -m slow "$@"

@@ -7,6 +7,7 @@ backends (only "embedded" for now; "cassandra" will be added to BACKENDS).
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,17 +19,32 @@ _PYTHON_SRC = Path(__file__).resolve().parents[1] / "python"
 if str(_PYTHON_SRC) not in sys.path:
     sys.path.insert(0, str(_PYTHON_SRC))
 
+from tests.helpers.cassandra import LocalCassandra, session_cluster  # noqa: E402
 from tests.helpers.server import CrsServer  # noqa: E402
 
-BACKENDS = ["embedded"]
+# Both backends by default; CRS_TEST_BACKENDS=embedded for a quick run without Cassandra.
+BACKENDS = [b for b in os.environ.get("CRS_TEST_BACKENDS", "embedded,cassandra").split(",") if b]
+
+
 # Extra `crs serve` flags per backend (the Cassandra backend will add its contact points here).
-BACKEND_ARGS: dict[str, tuple[str, ...]] = {"embedded": ()}
+@pytest.fixture(scope="session")
+def cassandra_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCassandra]:
+    """One real Cassandra node for the session (reused if one already answers on 127.0.0.1:9042)."""
+    cluster = session_cluster(tmp_path_factory.mktemp("cassandra-session"))
+    try:
+        yield cluster
+    finally:
+        cluster.teardown()
+
+
+def _cluster_for(request: pytest.FixtureRequest, backend: str) -> LocalCassandra | None:
+    return request.getfixturevalue("cassandra_cluster") if backend == "cassandra" else None
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def crs_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CrsServer]:
     root = tmp_path_factory.mktemp(f"crs-{request.param}")
-    server = CrsServer(root=root, backend=request.param, extra_args=BACKEND_ARGS[request.param])
+    server = CrsServer(root=root, backend=request.param, cassandra=_cluster_for(request, request.param))
     try:
         server.start()
         yield server
@@ -38,7 +54,7 @@ def crs_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 @pytest.fixture(params=BACKENDS)
 def fresh_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[CrsServer]:
-    server = CrsServer(root=tmp_path / "crs", backend=request.param, extra_args=BACKEND_ARGS[request.param])
+    server = CrsServer(root=tmp_path / "crs", backend=request.param, cassandra=_cluster_for(request, request.param))
     try:
         server.start()
         yield server
@@ -53,7 +69,8 @@ def server_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[C
 
     def make(**kwargs: Any) -> CrsServer:
         kwargs.setdefault("root", tmp_path / f"crs-{len(made)}")
-        server = CrsServer(backend=request.param, extra_args=BACKEND_ARGS[request.param], **kwargs)
+        kwargs.setdefault("cassandra", _cluster_for(request, request.param))
+        server = CrsServer(backend=request.param, **kwargs)
         made.append(server)
         return server
 

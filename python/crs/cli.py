@@ -161,9 +161,13 @@ def _serve(args: argparse.Namespace) -> int:
         keyspace=args.keyspace,
         local_dc=args.local_dc,
     )
+    from crs.api import logs
+    from crs.storage.base import StoreUnavailable
+
+    logs.configure(config.log_level)
     try:
         asyncio.run(serve(config))
-    except ValueError as e:
+    except (ValueError, StoreUnavailable) as e:
         print(f"crs: {e}", file=sys.stderr)
         return 2
     return 0

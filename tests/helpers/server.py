@@ -165,8 +165,12 @@ class CrsServer:
     root: Path
     backend: str = "embedded"
     grace_s: float = DEFAULT_GRACE_S
-    # Extra `crs serve` flags (e.g. contact points for a future Cassandra backend).
+    # Extra `crs serve` flags.
     extra_args: tuple[str, ...] = ()
+    # The local Cassandra (tests.helpers.cassandra.LocalCassandra) when backend == "cassandra".
+    cassandra: Any = None
+    keyspace: str = field(init=False, default="")
+    owns_keyspace: bool = field(init=False, default=False)
     data_dir: Path = field(init=False)
     keys_file: Path = field(init=False)
     api_keys_file: Path = field(init=False)
@@ -192,6 +196,10 @@ class CrsServer:
         self.stdout_file = self.root / "server.stdout"
         generate_card_keys(self.keys_file)
         self.secrets = write_api_keys(self.api_keys_file)
+        if self.backend == "cassandra":
+            assert self.cassandra is not None, "a cassandra-backed server needs the cassandra_cluster fixture"
+            self.keyspace = self.cassandra.new_keyspace()
+            self.owns_keyspace = True
 
     # ----------------------------------------------------------------- paths
     @property
@@ -241,8 +249,22 @@ class CrsServer:
             self.backend,
             "--grace",
             str(self.grace_s),
+            *self._backend_args(),
             *self.extra_args,
         ]
+
+    def _backend_args(self) -> list[str]:
+        if self.backend != "cassandra":
+            return []
+        hosts = ",".join(self.cassandra.contact_points)
+        return ["--contact-points", hosts, "--keyspace", self.keyspace, "--local-dc", "dc1"]
+
+    def store_files(self) -> list[Path]:
+        """Every file the store wrote: the SQLite file and WAL, or (flushed first) Cassandra's files."""
+        if self.backend == "cassandra":
+            self.cassandra.flush()
+            return [p for p in self.cassandra.files() if p.is_file()]
+        return sorted(p for p in self.data_dir.rglob("*") if p.is_file())
 
     def start(self) -> CrsServer:
         assert self.proc is None or self.proc.poll() is not None, "already running"
@@ -383,6 +405,9 @@ class CrsServer:
             self.terminate()
         self._close_channels()
         self._close_logs()
+        if self.owns_keyspace:
+            self.cassandra.drop_keyspace(self.keyspace)
+            self.owns_keyspace = False
 
 
 class Clients:

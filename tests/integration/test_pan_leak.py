@@ -155,7 +155,7 @@ def test_no_pan_in_logs_errors_or_database(fresh_server):
         assert not hits, f"PAN(s) {masked(hits)} in a {f.code.name} error: {f.message[:80]!r}"
 
     # 2. The database files while the server is running (WAL not yet checkpointed).
-    data_files = sorted(server.data_dir.rglob("*"))
+    data_files = server.store_files()
     if server.backend == "embedded":
         assert server.db_file.exists(), f"no database at {server.db_file}: {data_files}"
         assert server.wal_file.exists(), f"no WAL at {server.wal_file}: {data_files}"
@@ -166,6 +166,6 @@ def test_no_pan_in_logs_errors_or_database(fresh_server):
     rc = server.terminate()
     assert rc == 0, f"server exited with {rc}"
     assert b'"rpc"' in server.log_file.read_bytes(), "the server log has no per-RPC lines"
-    files = [server.log_file, server.stdout_file, *sorted(server.data_dir.rglob("*"))]
+    files = [server.log_file, server.stdout_file, *sorted(server.data_dir.rglob("*")), *server.store_files()]
     leaks = scan_files(files, w.used)
     assert not leaks, {k: masked(v) for k, v in leaks.items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
@@ -83,8 +84,28 @@ def mask_processor(_logger: Any, _name: str, event: MutableMapping[str, Any]) ->
     return event
 
 
+class LibraryJsonFormatter(logging.Formatter):
+    """Standard-library log records (grpc, cassandra-driver, asyncio) as masked JSON lines, without tracebacks."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        event: dict[str, Any] = {
+            "event": "library_log",
+            "logger": record.name,
+            "level": record.levelname.lower(),
+            "message": mask_pans(record.getMessage()),
+        }
+        if record.exc_info and record.exc_info[0] is not None:
+            event["error_type"] = record.exc_info[0].__name__
+        return json.dumps(event, default=str)
+
+
 def configure(level: str = "INFO") -> None:
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=getattr(logging, level.upper(), logging.INFO))
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(LibraryJsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(getattr(logging, level.upper(), logging.INFO))
+    logging.getLogger("cassandra").setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -223,9 +223,10 @@ async def serve(config: ServerConfig) -> None:
     watcher.cancel()
     await running.health.enter_graceful_shutdown()
     await running.server.stop(config.grace_seconds)
+    log.info("rpcs_stopped")
     try:
         # Calls cut off by the grace period may still have a write in flight: give it a moment, no more.
-        await asyncio.wait_for(running.domain.store.close(), timeout=max(1.0, config.grace_seconds / 2))
+        await asyncio.wait_for(running.domain.store.close(), timeout=1.0)
     except TimeoutError:
         # Nothing unacknowledged needs keeping (SQLite rolls back an open transaction; Cassandra writes
         # that were not acknowledged are the client's to retry with its request_id). Leave now.

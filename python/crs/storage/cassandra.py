@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -36,6 +35,7 @@ from crs.storage.base import (
     VersionIs,
     Write,
 )
+from crs.storage.cassandra_schema import ident, migrations
 from crs.storage.schema import ALL_TABLES
 
 _CLAIM_CONCURRENCY = 64
@@ -67,8 +67,8 @@ class _Statements:
 
     def __init__(self, session: Session, keyspace: str, table: Table) -> None:
         t = f"{keyspace}.{table.name}"
-        where = " AND ".join(f"{c} = ?" for c in table.key_columns)
-        cols = ", ".join(table.key_columns)
+        where = " AND ".join(f"{ident(c)} = ?" for c in table.key_columns)
+        cols = ", ".join(ident(c) for c in table.key_columns)
         marks = ", ".join("?" for _ in table.key_columns)
         ttl = f" USING TTL {table.ttl_seconds}" if table.ttl_seconds else ""
         self.get = session.prepare(f"SELECT value, version FROM {t} WHERE {where}")
@@ -84,8 +84,8 @@ class _Statements:
         self.delete_if_exists = session.prepare(f"DELETE FROM {t} WHERE {where} IF EXISTS")
         self.delete_if_version = session.prepare(f"DELETE FROM {t} WHERE {where} IF version = ?")
         self.scans: dict[tuple[bool, bool], PreparedStatement] = {}
-        pk_where = " AND ".join(f"{c} = ?" for c in table.partition_key)
-        ck = table.clustering_key
+        pk_where = " AND ".join(f"{ident(c)} = ?" for c in table.partition_key)
+        ck = [ident(c) for c in table.clustering_key]
         for has_after in (False, True):
             for has_before in (False, True):
                 if not ck and (has_after or has_before):
@@ -101,6 +101,10 @@ class _Statements:
                 self.scans[(has_after, has_before)] = stmt
 
 
+class SchemaMissing(ValueError):
+    """The keyspace is missing or behind this server's migrations."""
+
+
 class CassandraStore(Store):
     def __init__(
         self,
@@ -113,15 +117,31 @@ class CassandraStore(Store):
     ) -> None:
         self._cluster = make_cluster(contact_points, local_dc, port, request_timeout)
         try:
-            self._session = self._cluster.connect(keyspace)
+            self._session = self._cluster.connect()
+            self._check_schema(keyspace)
         except NoHostAvailable as e:
             self._cluster.shutdown()
             raise StoreUnavailable(f"cannot reach Cassandra at {', '.join(contact_points)}") from e
+        except BaseException:
+            self._cluster.shutdown()
+            raise
         self._keyspace = keyspace
         self._stmts = {t.name: _Statements(self._session, keyspace, t) for t in tables}
         self._health = self._session.prepare(f"SELECT version FROM {keyspace}.schema_migrations LIMIT 1")
         self._health.is_idempotent = True
         self._closed = False
+        self._background: set[asyncio.Task[None]] = set()
+
+    def _check_schema(self, keyspace: str) -> None:
+        if keyspace not in self._cluster.metadata.keyspaces:
+            raise SchemaMissing(f"keyspace {keyspace!r} does not exist: run `crs migrate` first")
+        rows = self._session.execute(f"SELECT version FROM {keyspace}.schema_migrations")
+        have = max((r.version for r in rows), default=0)
+        want = max(m.version for m in migrations(keyspace))
+        if have < want:
+            raise SchemaMissing(
+                f"keyspace {keyspace!r} is at schema version {have}, this server needs {want}: run `crs migrate`"
+            )
 
     # -- driver futures -> asyncio ---------------------------------------------------------------
 
@@ -155,13 +175,11 @@ class CassandraStore(Store):
         return Record(bytes(rows[0].value), rows[0].version or "")
 
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
-        gate = asyncio.Semaphore(_READ_CONCURRENCY)
-
-        async def one(key: Key) -> Record | None:
-            async with gate:
-                return await self.get(table, key)
-
-        return list(await asyncio.gather(*(one(k) for k in keys)))
+        """Concurrent keyed reads, at most _READ_CONCURRENCY in flight (one coroutine per wave, not per key)."""
+        out: list[Record | None] = []
+        for i in range(0, len(keys), _READ_CONCURRENCY):
+            out += await asyncio.gather(*(self.get(table, k) for k in keys[i : i + _READ_CONCURRENCY]))
+        return out
 
     async def scan(
         self,
@@ -194,6 +212,12 @@ class CassandraStore(Store):
             for w in swaps:
                 await self._conditional(w)
                 made.append(w)
+        except asyncio.CancelledError:
+            # The caller is gone (deadline, shutdown): undo in the background instead of holding it up.
+            task = asyncio.get_running_loop().create_task(self._release(made))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            raise
         except BaseException:
             await self._release(made)
             raise
@@ -205,23 +229,15 @@ class CassandraStore(Store):
             await self._run(batch)
 
     async def _claim_all(self, claims: list[Write], made: list[Write]) -> None:
-        gate = asyncio.Semaphore(_CLAIM_CONCURRENCY)
-        failures: list[BaseException] = []
-
-        async def claim(w: Write) -> None:
-            async with gate:
-                if failures:
-                    return
-                try:
-                    await self._conditional(w)
-                    made.append(w)
-                except BaseException as e:
-                    failures.append(e)
-
-        await asyncio.gather(*(claim(w) for w in claims))
-        if failures:
-            conflict = next((f for f in failures if isinstance(f, ConditionFailed)), None)
-            raise conflict or failures[0]
+        """Insert-if-not-exists claims in waves of _CLAIM_CONCURRENCY; stop at the first wave with a failure."""
+        for i in range(0, len(claims), _CLAIM_CONCURRENCY):
+            wave = claims[i : i + _CLAIM_CONCURRENCY]
+            results = await asyncio.gather(*(self._conditional(w) for w in wave), return_exceptions=True)
+            made += [w for w, r in zip(wave, results, strict=True) if r is None]
+            failures = [r for r in results if isinstance(r, BaseException)]
+            if failures:
+                conflict = next((f for f in failures if isinstance(f, ConditionFailed)), None)
+                raise conflict or failures[0]
 
     def _plain(self, w: Write) -> tuple[PreparedStatement, list[Any]]:
         s = self._stmts[w.table.name]
@@ -249,11 +265,14 @@ class CassandraStore(Store):
         raise ConditionFailed(w, await self.get(w.table, w.key))
 
     async def _release(self, made: list[Write]) -> None:
-        """Undo claims of a change that did not apply (best effort; they were ours)."""
-        for w in made:
-            if isinstance(w, Put) and isinstance(w.condition, NotExists):
-                with contextlib.suppress(StoreUnavailable):
-                    await self._run(self._stmts[w.table.name].delete_if_version, [*w.key, w.version])
+        """Undo the claims of a change that did not apply (they were ours), in waves, best effort."""
+        claims = [w for w in made if isinstance(w, Put) and isinstance(w.condition, NotExists)]
+        for i in range(0, len(claims), _CLAIM_CONCURRENCY):
+            wave = claims[i : i + _CLAIM_CONCURRENCY]
+            await asyncio.gather(
+                *(self._run(self._stmts[w.table.name].delete_if_version, [*w.key, w.version]) for w in wave),
+                return_exceptions=True,
+            )
 
     async def healthy(self) -> bool:
         try:

@@ -18,6 +18,11 @@ _INT_COLUMNS = frozenset({"bucket"})
 _ID_NAMESPACE = uuid.UUID("6f1c1d0e-2b9a-4c61-9a52-7c3f0d4e8b10")
 
 
+def ident(column: str) -> str:
+    """Quoted CQL identifier (some column names, like ``token``, are CQL keywords)."""
+    return f'"{column}"'
+
+
 def column_type(column: str) -> str:
     return "int" if column in _INT_COLUMNS else "text"
 
@@ -27,9 +32,9 @@ def table_id(keyspace: str, name: str) -> uuid.UUID:
 
 
 def create_table(keyspace: str, table: Table) -> str:
-    columns = ", ".join(f"{c} {column_type(c)}" for c in table.key_columns)
-    partition = ", ".join(table.partition_key)
-    key = f"({partition})" + "".join(f", {c}" for c in table.clustering_key)
+    columns = ", ".join(f"{ident(c)} {column_type(c)}" for c in table.key_columns)
+    partition = ", ".join(ident(c) for c in table.partition_key)
+    key = f"({partition})" + "".join(f", {ident(c)}" for c in table.clustering_key)
     comment = table.query.replace("'", "''")
     options = f"ID = {table_id(keyspace, table.name)} AND comment = '{comment}'"
     if table.ttl_seconds:
