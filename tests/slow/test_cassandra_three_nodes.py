@@ -41,8 +41,22 @@ def _servers(cluster: LocalCassandra, root: Path, n: int) -> list[CrsServer]:
         s = CrsServer(root=root / f"crs-{i}", backend="cassandra", cassandra=cluster)
         cluster.drop_keyspace(s.keyspace)
         s.keyspace, s.owns_keyspace = first.keyspace, False  # every process serves the same keyspace
+        s.keys_file.write_bytes(first.keys_file.read_bytes())  # ... with the same card-data keys
         servers.append(s)
     return [s.start() for s in servers]
+
+
+def _leaks(files: list[Path], pans: list[str]) -> list[str]:
+    """Files holding any of the PANs (a hint file may be delivered and deleted while we scan: skip it)."""
+    found = []
+    for p in files:
+        try:
+            data = p.read_bytes()
+        except FileNotFoundError:
+            continue
+        if find_pans(data, pans):
+            found.append(str(p))
+    return found
 
 
 def _health(server: CrsServer) -> int:
@@ -80,23 +94,32 @@ def test_rf3_node_down_quorum_lost_concurrent_registration_and_no_pan_on_disk(
         outcomes: dict[str, list[str]] = {p: [] for p in race_pans}
 
         def register(clients: object, pan: str) -> None:
+            """A switch's call: retried with the same request_id while the store answers UNAVAILABLE (on a
+            2-core box two servers racing one PAN can time out a lightweight transaction under contention)."""
             req = card_pb2.RegisterCardRequest(
                 parent=ACME, pan=pan, expiry_month=12, expiry_year=2031, account=race_account.name,
                 request_id=request_id(),
             )  # fmt: skip
-            try:
-                outcomes[pan].append(clients.cards.RegisterCard(req, timeout=30).name)  # type: ignore[attr-defined]
-            except grpc.RpcError as e:
-                outcomes[pan].append(e.code().name)
+            for _ in range(10):
+                try:
+                    outcomes[pan].append(clients.cards.RegisterCard(req, timeout=30).name)  # type: ignore[attr-defined]
+                    return
+                except grpc.RpcError as e:
+                    if e.code() != grpc.StatusCode.UNAVAILABLE:
+                        outcomes[pan].append(e.code().name)
+                        return
+                time.sleep(0.5)
+            outcomes[pan].append("STILL_UNAVAILABLE")
 
         threads = [threading.Thread(target=register, args=(c, p)) for p in race_pans for c in (admin_a, admin_b)]
         for t in threads:
             t.start()
         for t in threads:
-            t.join(60)
+            t.join(120)
         for results in outcomes.values():
-            assert len([r for r in results if r.startswith("tenants/")]) == 1, results
-            assert "ALREADY_EXISTS" in results, results
+            names = {r for r in results if r.startswith("tenants/")}
+            assert len(names) == 1, results  # one card per PAN, whoever won
+            assert all(r.startswith("tenants/") or r == "ALREADY_EXISTS" for r in results), results
         listed = admin_b.cards.ListCards(
             card_pb2.ListCardsRequest(parent=ACME, account=race_account.name, page_size=100), timeout=30
         )
@@ -123,8 +146,7 @@ def test_rf3_node_down_quorum_lost_concurrent_registration_and_no_pan_on_disk(
         time.sleep(11)  # hints are flushed to disk every 10 s: scan them while node 3 is still down
         hints = [p for p in cluster.files() if "hints" in str(p)]
         assert hints, "no hint files were written for the down node"
-        leaks = {str(p): hits for p in hints if (hits := find_pans(p.read_bytes(), used))}
-        assert not leaks, sorted(leaks)
+        assert not _leaks(hints, used)
 
         # 4. Quorum lost (two of three down): health NOT_SERVING, calls fail fast with UNAVAILABLE.
         cluster.script("stop-node", "2")
@@ -153,8 +175,7 @@ def test_rf3_node_down_quorum_lost_concurrent_registration_and_no_pan_on_disk(
         cluster.flush()
         files = cluster.files()
         assert any("commitlog" in str(p) for p in files) and any(str(p).endswith("-Data.db") for p in files)
-        leaks = {str(p): hits for p in files if (hits := find_pans(p.read_bytes(), used))}
-        assert not leaks, sorted(leaks)
+        assert not _leaks(files, used)
     finally:
         for s in (a, b):
             s.close()

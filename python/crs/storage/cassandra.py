@@ -14,14 +14,18 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from cassandra import ConsistencyLevel, DriverException, OperationTimedOut, Unavailable
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.policies import ConstantSpeculativeExecutionPolicy, DCAwareRoundRobinPolicy, TokenAwarePolicy
+from cassandra.protocol import ErrorMessage
 from cassandra.query import BatchStatement, BatchType, PreparedStatement
 
+from crs.storage import schema
 from crs.storage.base import (
     ConditionFailed,
     Key,
@@ -38,6 +42,7 @@ from crs.storage.base import (
 from crs.storage.cassandra_schema import ident, migrations
 from crs.storage.schema import ALL_TABLES
 
+_RETRYABLE_SERVER_ERRORS = frozenset({0x0000, 0x1000, 0x1001, 0x1002, 0x1100, 0x1200, 0x1300, 0x1500, 0x1700})
 _CLAIM_CONCURRENCY = 64
 _READ_CONCURRENCY = 128
 
@@ -165,6 +170,13 @@ class CassandraStore(Store):
             return await self._execute(statement, params)
         except (Unavailable, OperationTimedOut, NoHostAvailable, DriverException) as e:
             raise StoreUnavailable(type(e).__name__) from e
+        except ErrorMessage as e:
+            # Server-side errors the client may retry (with its request_id): overload, bootstrapping, read or
+            # write failure, and "CAS result unknown" (0x1700, contention on a lightweight transaction).
+            # Anything else (syntax, invalid request) is a bug and stays an internal error.
+            if getattr(e, "code", None) in _RETRYABLE_SERVER_ERRORS:
+                raise StoreUnavailable(f"{type(e).__name__} 0x{e.code:04x}") from e
+            raise
 
     # -- reads -------------------------------------------------------------------------------------
 
@@ -203,9 +215,21 @@ class CassandraStore(Store):
     # -- writes ------------------------------------------------------------------------------------
 
     async def apply(self, writes: Sequence[Write]) -> None:
-        claims = [w for w in writes if isinstance(w.condition, NotExists)]
+        # The request_id record goes into the logged batch, after the claims: as a lightweight transaction of
+        # its own it could outlive a change whose batch never landed, and a retry would then replay a result
+        # that does not exist. Concurrent retries still serialize on the change's own conditions.
+        plain = [
+            replace(w, condition=None) if w.table is schema.idempotency_by_request else w
+            for w in writes
+            if w.condition is None or w.table is schema.idempotency_by_request
+        ]
+        # Each claim carries a version of its own, so releasing it can never delete another caller's claim.
+        claims = [
+            replace(w, version=w.version or uuid.uuid4().hex) if isinstance(w, Put) else w
+            for w in writes
+            if isinstance(w.condition, NotExists) and w.table is not schema.idempotency_by_request
+        ]
         swaps = [w for w in writes if isinstance(w.condition, VersionIs)]
-        plain = [w for w in writes if w.condition is None]
         made: list[Write] = []
         try:
             await self._claim_all(claims, made)
@@ -233,7 +257,8 @@ class CassandraStore(Store):
         for i in range(0, len(claims), _CLAIM_CONCURRENCY):
             wave = claims[i : i + _CLAIM_CONCURRENCY]
             results = await asyncio.gather(*(self._conditional(w) for w in wave), return_exceptions=True)
-            made += [w for w, r in zip(wave, results, strict=True) if r is None]
+            # Applied, or outcome unknown (timeout, CAS contention): both may hold the row, both are released.
+            made += [w for w, r in zip(wave, results, strict=True) if not isinstance(r, ConditionFailed)]
             failures = [r for r in results if isinstance(r, BaseException)]
             if failures:
                 conflict = next((f for f in failures if isinstance(f, ConditionFailed)), None)
