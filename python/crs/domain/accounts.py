@@ -78,7 +78,7 @@ class Accounts:
         check_text(v, "account.display_name", display_name)
         opened = parse_date(v, "account.open_date", *open_date)
         v.raise_if_any()
-        aid = account_id or new_id()
+        aid = account_id or ctx.new_id()
         owner = await self._customers.get(customer)
         if owner.status == CUSTOMER_CLOSED:
             raise FailedPrecondition("accounts cannot be opened for a closed customer", "CUSTOMER_CLOSED")

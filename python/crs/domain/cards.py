@@ -20,7 +20,7 @@ from crs.domain.errors import (
     NotFound,
     Violations,
 )
-from crs.domain.ids import new_id, new_version, valid_id
+from crs.domain.ids import new_version, valid_id
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
@@ -120,7 +120,7 @@ class Cards:
         holder = customer.id if customer else acct.customer_id
         if customer is not None and (await self._customers.get(customer)).status == CUSTOMER_CLOSED:
             raise FailedPrecondition("cards cannot be registered for a closed customer", "CUSTOMER_CLOSED")
-        cid = card_id or new_id()
+        cid = card_id or ctx.new_id()
 
         async def build() -> Change[CardRecord]:
             duplicate = await self._duplicate(tenant, fingerprint)

@@ -34,3 +34,9 @@ class CallContext:
     @property
     def actor(self) -> str:
         return self.principal.key_id
+
+    def new_id(self) -> str:
+        """Id for the resource this call creates (deterministic per request_id, see ``ids.id_for``)."""
+        from crs.domain.ids import id_for
+
+        return id_for(f"{self.tenant}|{self.method}", self.request_id)

@@ -17,7 +17,7 @@ from crs.domain.errors import (
     NotFound,
     Violations,
 )
-from crs.domain.ids import new_id, new_version, valid_id
+from crs.domain.ids import new_version, valid_id
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
@@ -244,7 +244,7 @@ class Customers:
         if customer_id and not valid_id(customer_id):
             raise InvalidArgument.of("customer_id", "must match ^[a-z0-9][a-z0-9-]{0,62}$")
         norm = normalize(inp)
-        cid = customer_id or new_id()
+        cid = customer_id or ctx.new_id()
 
         async def build() -> Change[CustomerRecord]:
             ts = now_us()

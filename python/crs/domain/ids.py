@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import time
@@ -26,3 +27,16 @@ def valid_id(value: str) -> bool:
 
 def new_version() -> str:
     return os.urandom(8).hex()
+
+
+def id_for(ctx_key: str, request_id: str) -> str:
+    """The server-generated id of a create: derived from (tenant, method, request_id) when the caller sent a
+    request_id, so concurrent retries of one request compete for the same row and all get its one result."""
+    if not request_id:
+        return new_id()
+    digest = int.from_bytes(hashlib.sha256(f"{ctx_key}|{request_id}".encode()).digest()[:17], "big")
+    chars = []
+    for _ in range(26):
+        chars.append(_ALPHABET[digest & 31])
+        digest >>= 5
+    return "".join(reversed(chars))

@@ -7,6 +7,7 @@ and writes nothing; the same id with a different request is FAILED_PRECONDITION.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -21,6 +22,7 @@ from crs.storage.base import ConditionFailed, NotExists, Put, Store, Write
 
 R = TypeVar("R")
 MAX_REQUEST_ID = 128
+_REPLAY_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8)  # seconds, about 1.5 s in all
 
 
 class _Absent:
@@ -91,7 +93,10 @@ class Mutation:
             except ConditionFailed as failed:
                 # A retry racing the first call with the same request_id loses on whichever condition it
                 # meets first; once the first call's record is there, the retry returns its result.
-                replay = await self._replayed(ctx, result_type)
+                own_row = bool(ctx.request_id) and ctx.new_id() in failed.write.key
+                replay = await (
+                    self._replay_after_conflict(ctx, result_type) if own_row else self._replayed(ctx, result_type)
+                )
                 if not isinstance(replay, _Absent):
                     return replay
                 if failed.write.table is schema.idempotency_by_request:
@@ -102,6 +107,18 @@ class Mutation:
                 if attempt == attempts - 1:
                     raise
         raise AssertionError("unreachable")
+
+    async def _replay_after_conflict(self, ctx: CallContext, result_type: type[R]) -> R | _Absent:
+        """A retry racing its own first call lost on the row that call creates (same request_id, same derived
+        id). On Cassandra the first call's result is written in the batch that follows its claims, so give it
+        a moment to land before treating the conflict as real."""
+        for delay in (0.0, *_REPLAY_WAITS):
+            if delay:
+                await asyncio.sleep(delay)
+            replay = await self._replayed(ctx, result_type)
+            if not isinstance(replay, _Absent) or not ctx.request_id:
+                return replay
+        return ABSENT
 
     async def _replayed(self, ctx: CallContext, result_type: type[R]) -> R | _Absent:
         if not ctx.request_id:
