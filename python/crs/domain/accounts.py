@@ -19,6 +19,7 @@ from crs.domain.errors import (
     Violations,
 )
 from crs.domain.ids import new_id, new_version, valid_id
+from crs.domain.loading import load, load_many
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
@@ -41,14 +42,10 @@ class Accounts:
         self._pages = pages
 
     async def get(self, name: Name) -> AccountRecord:
-        stored = await self._store.get(schema.accounts_by_id, (name.tenant, name.id))
-        if stored is None:
-            raise NotFound(f"{name} not found", "NOT_FOUND", {}, "crs.v1/Account", str(name))
-        return decode(AccountRecord, stored.value)
+        return await load(self._store, schema.accounts_by_id, name, AccountRecord, "crs.v1/Account")
 
     async def get_many(self, tenant: str, ids: Sequence[str]) -> list[AccountRecord]:
-        stored = await self._store.get_many(schema.accounts_by_id, [(tenant, i) for i in ids])
-        return [decode(AccountRecord, s.value) for s in stored if s is not None]
+        return await load_many(self._store, schema.accounts_by_id, tenant, ids, AccountRecord)
 
     @staticmethod
     def _row_writes(rec: AccountRecord, condition: NotExists | VersionIs) -> list[Write]:

@@ -21,6 +21,7 @@ from crs.domain.errors import (
     Violations,
 )
 from crs.domain.ids import new_version, valid_id
+from crs.domain.loading import load, load_many
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
@@ -66,14 +67,10 @@ class Cards:
         self._pages = pages
 
     async def get(self, name: Name) -> CardRecord:
-        stored = await self._store.get(schema.cards_by_id, (name.tenant, name.id))
-        if stored is None:
-            raise NotFound(f"{name} not found", "NOT_FOUND", {}, "crs.v1/Card", str(name))
-        return decode(CardRecord, stored.value)
+        return await load(self._store, schema.cards_by_id, name, CardRecord, "crs.v1/Card")
 
     async def get_many(self, tenant: str, ids: Sequence[str]) -> list[CardRecord]:
-        stored = await self._store.get_many(schema.cards_by_id, [(tenant, i) for i in ids])
-        return [decode(CardRecord, s.value) for s in stored if s is not None]
+        return await load_many(self._store, schema.cards_by_id, tenant, ids, CardRecord)
 
     async def _card_id_by_fingerprint(self, tenant: str, fingerprint: str) -> str | None:
         stored = await self._store.get(schema.cards_by_fingerprint, (tenant, fingerprint))

@@ -18,6 +18,7 @@ from crs.domain.errors import (
     Violations,
 )
 from crs.domain.ids import new_version, valid_id
+from crs.domain.loading import load, load_many
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
@@ -228,10 +229,7 @@ class Customers:
         return writes
 
     async def get(self, name: Name) -> CustomerRecord:
-        stored = await self._store.get(schema.customers_by_id, (name.tenant, name.id))
-        if stored is None:
-            raise NotFound(f"{name} not found", "NOT_FOUND", {}, "crs.v1/Customer", str(name))
-        return decode(CustomerRecord, stored.value)
+        return await load(self._store, schema.customers_by_id, name, CustomerRecord, "crs.v1/Customer")
 
     async def _etag_conflict(self, failed: ConditionFailed) -> Exception:
         if failed.current is None:
@@ -364,8 +362,7 @@ class Customers:
         return records, (self._pages.encode(q, list(nxt)) if nxt else "")
 
     async def get_many(self, tenant: str, ids: Sequence[str]) -> list[CustomerRecord]:
-        stored = await self._store.get_many(schema.customers_by_id, [(tenant, i) for i in ids])
-        return [decode(CustomerRecord, s.value) for s in stored if s is not None]
+        return await load_many(self._store, schema.customers_by_id, tenant, ids, CustomerRecord)
 
     def blind_for_email(self, tenant: str, raw: str) -> str:
         email = normalize_email(raw)

@@ -6,6 +6,7 @@ from crs.domain import listing
 from crs.domain.context import CallContext
 from crs.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
 from crs.domain.ids import new_id
+from crs.domain.loading import load
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
@@ -65,10 +66,7 @@ class Relationships:
         self._pages = pages
 
     async def get(self, name: Name) -> RelationshipRecord:
-        stored = await self._store.get(schema.relationships_by_id, (name.tenant, name.id))
-        if stored is None:
-            raise NotFound(f"{name} not found", "NOT_FOUND", {}, "crs.v1/Relationship", str(name))
-        return decode(RelationshipRecord, stored.value)
+        return await load(self._store, schema.relationships_by_id, name, RelationshipRecord, "crs.v1/Relationship")
 
     async def create(
         self,
