@@ -13,7 +13,7 @@ import pytest
 
 from crs.domain import audit
 from crs.domain.context import CallContext, Principal
-from crs.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument
+from crs.domain.errors import Aborted, AlreadyExists, FailedPrecondition, InvalidArgument
 from crs.domain.mutation import MAX_REQUEST_ID, Change, Mutation
 from crs.domain.records import AccountRecord, IdempotencyRecord, decode, encode
 from crs.storage import schema
@@ -284,8 +284,9 @@ def test_on_conflict_none_rebuilds_and_retries(store: EmbeddedStore) -> None:
 def test_retries_are_bounded(store: EmbeddedStore) -> None:
     run(store.apply([Put(schema.accounts_by_id, (TENANT, "acct-1"), b"{}", "v1")]))
     build = CreateAccount()
-    with pytest.raises(ConditionFailed):
+    with pytest.raises(Aborted) as err:  # an exhausted retry is ABORTED (retryable), never INTERNAL
         run(Mutation(store).run(ctx(), AccountRecord, build, attempts=4))
+    assert err.value.reason == "CONCURRENT_MODIFICATION"
     assert build.calls == 4
     assert non_empty(store.path) == {"accounts_by_id": 1}
 

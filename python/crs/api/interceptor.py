@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
@@ -11,6 +10,7 @@ from typing import Any, cast
 import grpc
 from google.protobuf.message import Message
 
+from crs._core import KeyRing, is_token_shaped
 from crs.api import errors as api_errors
 from crs.api import logs
 from crs.api.auth import ApiKeys
@@ -27,7 +27,9 @@ Behavior = Callable[[Any, grpc.aio.ServicerContext[Any, Any]], Awaitable[Any]]
 def resource_of(request: Message) -> str:
     fields = {f.name for f, _ in request.ListFields()}
     if "token" in fields and hasattr(request, "purpose"):
-        return f"{request.parent}/vault/tokens/{request.token}"  # type: ignore[attr-defined]
+        token = str(request.token)  # type: ignore[attr-defined]
+        # Only a token-shaped value is recorded: a PAN sent here by mistake must not reach the audit trail.
+        return f"{request.parent}/vault/tokens/{token if is_token_shaped(token) else '(not-a-token)'}"  # type: ignore[attr-defined]
     if "name" in fields:
         return str(request.name)  # type: ignore[attr-defined]
     for field, value in request.ListFields():
@@ -44,9 +46,10 @@ def _metadata(context: grpc.aio.ServicerContext[Any, Any], key: str) -> str | No
 
 
 class CrsInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, keys: ApiKeys, store: Store) -> None:
+    def __init__(self, keys: ApiKeys, store: Store, keyring: KeyRing) -> None:
         self._keys = keys
         self._store = store
+        self._keyring = keyring
         self._log = logs.get()
 
     async def intercept_service(
@@ -77,7 +80,8 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
                     principal,
                     method,
                     request_id,
-                    hashlib.sha256(request.SerializeToString(deterministic=True)).hexdigest(),
+                    # keyed: the request may hold a PAN, and this hash is stored with the request_id
+                    self._keyring.mac("request-hash/v1", request.SerializeToString(deterministic=True)).hex(),
                     context.peer() or "",
                 )
                 token = CURRENT.set(ctx)

@@ -158,7 +158,7 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     store = store or open_store(config)
     domain = Domain(store, keyring)
     server = grpc.aio.server(
-        interceptors=[CrsInterceptor(api_keys, store)],
+        interceptors=[CrsInterceptor(api_keys, store, keyring)],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),

@@ -11,7 +11,7 @@ from crs.api import convert
 from crs.api.call import current
 from crs.api.resources import name, optional_name, parent
 from crs.domain.app import Domain
-from crs.domain.errors import InvalidArgument
+from crs.domain.errors import InvalidArgument, PermissionDenied
 from crs.domain.records import CustomerRecord
 from crs.domain.vault import Tokenized
 from crs.v1 import (
@@ -86,6 +86,8 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         elif which == "phone":
             kind, blind = "phone", c.blind_for_phone(tenant, request.phone)
         elif which == "national_identifier":
+            if not current().principal.has("pii"):  # else masked last-4 + search would reveal the value
+                raise PermissionDenied("searching by national identifier needs the 'pii' scope", "MISSING_SCOPE")
             nid = request.national_identifier
             if not nid.type or not nid.value.strip():
                 raise InvalidArgument.of("national_identifier", "type and value are required")
@@ -300,6 +302,20 @@ class TokenServicer(token_pb2_grpc.TokenServiceServicer):
         return token_pb2.DetokenizeResponse(pan=pan)
 
 
+def _micros(request: audit_pb2.ListAuditEventsRequest, field_path: str) -> int:
+    """A Timestamp field as microseconds since 1970; 0 when unset; INVALID_ARGUMENT when out of range."""
+    if not request.HasField(field_path):
+        return 0
+    try:
+        value = int(getattr(request, field_path).ToMicroseconds())
+        getattr(request, field_path).ToDatetime()  # rejects nanos/seconds outside the Timestamp range
+    except (ValueError, OverflowError):
+        raise InvalidArgument.of(field_path, "must be a valid timestamp between 1970 and 9999") from None
+    if value < 0:
+        raise InvalidArgument.of(field_path, "must not be before 1970")
+    return value
+
+
 class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
     def __init__(self, domain: Domain) -> None:
         self.d = domain
@@ -308,10 +324,8 @@ class AuditServicer(audit_pb2_grpc.AuditServiceServicer):
         self, request: audit_pb2.ListAuditEventsRequest, context: Ctx
     ) -> audit_pb2.ListAuditEventsResponse:
         tenant = parent(request.parent)
-        start = request.start_time.ToMicroseconds() if request.HasField("start_time") else 0
-        end = request.end_time.ToMicroseconds() if request.HasField("end_time") else 0
-        if start < 0 or end < 0:
-            raise InvalidArgument.of("start_time", "must not be before 1970")
+        start = _micros(request, "start_time")
+        end = _micros(request, "end_time")
         items, nxt = await self.d.audit_log.list_page(
             tenant, request.resource, request.actor, start, end, request.page_size, request.page_token
         )

@@ -10,10 +10,12 @@ from crs.domain.errors import InvalidArgument, NotFound
 from crs.domain.names import name_tenant
 from crs.domain.paging import PageTokens, page_size, query_hash
 from crs.domain.records import AuditRecord, now_us
+from crs.domain.validation import is_plain_text
 from crs.storage import schema
 from crs.storage.base import Key, Record, Store
 
 DEFAULT_WINDOW_US = 7 * 86400 * 1_000_000
+LAST_US = 253_402_128_000_000_000  # 9999-12-30T00:00:00Z: day arithmetic stays inside datetime's range
 MAX_WINDOW_DAYS = 366
 
 
@@ -25,17 +27,14 @@ class AuditLog:
     async def list_page(
         self, tenant: str, resource: str, actor: str, start_us: int, end_us: int, size: int, token: str
     ) -> tuple[list[AuditRecord], str]:
-        if resource and actor:
-            raise InvalidArgument.of("actor", "set at most one of resource or actor")
-        if resource and name_tenant(resource) != tenant:
-            raise NotFound(f"{resource} not found", "NOT_FOUND", {}, "", resource)
+        _check_filters(tenant, resource, actor)
         n = page_size(size)
         q = query_hash("audit", tenant, resource, actor, start_us, end_us)
         position = self._pages.decode(token, q)
         if position:  # the window was fixed by the first page
             start, end, cursor = int(position[0]), int(position[1]), position[2:]
         else:
-            end = end_us or (2**62 if resource else now_us())
+            end = min(end_us or (LAST_US if resource else now_us()), LAST_US)
             start = start_us or (0 if resource else end - DEFAULT_WINDOW_US)
             cursor = []
         if start > end:
@@ -72,6 +71,16 @@ class AuditLog:
             if len(items2) == n:
                 return items2, (token_for([day_index]) if day_index < len(days) else "")
         return items2, ""
+
+
+def _check_filters(tenant: str, resource: str, actor: str) -> None:
+    if resource and actor:
+        raise InvalidArgument.of("actor", "set at most one of resource or actor")
+    for field_path, value in (("resource", resource), ("actor", actor)):
+        if len(value) > 300 or not is_plain_text(value):
+            raise InvalidArgument.of(field_path, "must be at most 300 printable characters")
+    if resource and name_tenant(resource) != tenant:
+        raise NotFound(f"{resource} not found", "NOT_FOUND", {}, "", resource)
 
 
 def _days(start_us: int, end_us: int) -> list[str]:

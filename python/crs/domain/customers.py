@@ -91,7 +91,8 @@ def national_id_context(customer_id: str, index_type: int) -> str:
 
 
 def mask(value: str) -> str:
-    return "*" * max(len(value) - 4, 0) + value[-4:]
+    """Last 4 characters shown only when at least 8 remain hidden-worthy; short values are fully masked."""
+    return "*" * (len(value) - 4) + value[-4:] if len(value) >= 8 else "*" * len(value)
 
 
 def _bounded(v: Violations, field_path: str, items: Sequence[object]) -> None:

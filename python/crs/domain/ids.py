@@ -8,7 +8,7 @@ import re
 import time
 
 _ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+ID_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 def new_id() -> str:
@@ -22,7 +22,7 @@ def new_id() -> str:
 
 
 def valid_id(value: str) -> bool:
-    return bool(ID_PATTERN.match(value))
+    return ID_PATTERN.fullmatch(value) is not None
 
 
 def new_version() -> str:

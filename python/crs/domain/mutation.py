@@ -15,8 +15,9 @@ from typing import Any, Generic, TypeVar
 
 from crs.domain import audit
 from crs.domain.context import CallContext
-from crs.domain.errors import FailedPrecondition, InvalidArgument
+from crs.domain.errors import Aborted, FailedPrecondition, InvalidArgument
 from crs.domain.records import IdempotencyRecord, decode, encode
+from crs.domain.validation import is_plain_text
 from crs.storage import schema
 from crs.storage.base import ConditionFailed, NotExists, Put, Store, Write
 
@@ -60,12 +61,12 @@ class Mutation:
         ``on_conflict`` turns a failed condition into a domain error to raise, or returns None to
         rebuild and try again (for races that a fresh read resolves).
         """
-        if len(ctx.request_id) > MAX_REQUEST_ID:
-            raise InvalidArgument.of("request_id", f"must be at most {MAX_REQUEST_ID} characters")
+        if len(ctx.request_id) > MAX_REQUEST_ID or not is_plain_text(ctx.request_id):
+            raise InvalidArgument.of("request_id", f"must be at most {MAX_REQUEST_ID} printable characters")
         replay = await self._replayed(ctx, result_type)
         if not isinstance(replay, _Absent):
             return replay
-        for attempt in range(attempts):
+        for _attempt in range(attempts):
             change = await build()
             if not change.writes and not ctx.request_id:
                 return change.result  # nothing changed, nothing to remember
@@ -93,7 +94,8 @@ class Mutation:
             except ConditionFailed as failed:
                 # A retry racing the first call with the same request_id loses on whichever condition it
                 # meets first; once the first call's record is there, the retry returns its result.
-                own_row = bool(ctx.request_id) and ctx.new_id() in failed.write.key
+                # A create's own row (derived or client-chosen id) taken by a first call with this request_id.
+                own_row = bool(ctx.request_id) and failed.write.table.name.endswith("_by_id")
                 replay = await (
                     self._replay_after_conflict(ctx, result_type) if own_row else self._replayed(ctx, result_type)
                 )
@@ -104,9 +106,7 @@ class Mutation:
                 error = await on_conflict(failed) if on_conflict else None
                 if error is not None:
                     raise error from None
-                if attempt == attempts - 1:
-                    raise
-        raise AssertionError("unreachable")
+        raise Aborted("the resource kept changing under concurrent requests; retry", "CONCURRENT_MODIFICATION")
 
     async def _replay_after_conflict(self, ctx: CallContext, result_type: type[R]) -> R | _Absent:
         """A retry racing its own first call lost on the row that call creates (same request_id, same derived

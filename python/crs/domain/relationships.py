@@ -5,7 +5,6 @@ from __future__ import annotations
 from crs.domain import listing
 from crs.domain.context import CallContext
 from crs.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
-from crs.domain.ids import new_id
 from crs.domain.loading import load
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
@@ -103,7 +102,7 @@ class Relationships:
 
         rel = RelationshipRecord(
             tenant=tenant,
-            id=new_id(),
+            id=ctx.new_id(),
             customer_id=customer.id,
             account_id=account.id if account else "",
             related_customer_id=related.id if related else "",

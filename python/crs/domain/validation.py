@@ -200,16 +200,16 @@ _EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
 )
 _PHONE_STRIP = re.compile(r"[\s().-]")
-_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_REGION = re.compile(r"^[A-Z]{2}$")
-_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+_REGION = re.compile(r"[A-Z]{2}")
+_LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def normalize_email(value: str) -> str | None:
     """Lower-cases the whole address (mailbox case is not significant in practice); None if malformed."""
     value = value.strip()
-    if len(value) > 254 or not _EMAIL.match(value):
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
         return None
     return value.lower()
 
@@ -219,7 +219,7 @@ def normalize_phone(value: str) -> str | None:
     value = _PHONE_STRIP.sub("", value.strip())
     if value.startswith("00"):
         value = "+" + value[2:]
-    return value if _E164.match(value) else None
+    return value if _E164.fullmatch(value) else None
 
 
 def normalize_national_id(value: str) -> str:
@@ -243,12 +243,12 @@ def check_currency(v: Violations, field_path: str, value: str) -> None:
 def check_region(v: Violations, field_path: str, value: str, *, required: bool = False) -> None:
     if not value and not required:
         return
-    if not _REGION.match(value):
+    if not _REGION.fullmatch(value):
         v.add(field_path, "must be an ISO 3166-1 alpha-2 region code such as EE")
 
 
 def check_language(v: Violations, field_path: str, value: str) -> None:
-    if value and not _LANGUAGE.match(value):
+    if value and not _LANGUAGE.fullmatch(value):
         v.add(field_path, "must be a BCP 47 language tag such as en or et")
 
 
@@ -266,3 +266,8 @@ def parse_date(v: Violations, field_path: str, year: int, month: int, day: int) 
 def check_enum(v: Violations, field_path: str, value: int, allowed: range | frozenset[int]) -> None:
     if value not in allowed:
         v.add(field_path, "must be set to a defined value")
+
+
+def is_plain_text(value: str) -> bool:
+    """No control characters (values used in keys and resource names)."""
+    return not _CONTROL.search(value) and "\n" not in value and "\r" not in value and "\t" not in value

@@ -13,7 +13,7 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from crs._core import InvalidPanError, KeyRing, SealedPan, validate_pan
+from crs._core import InvalidPanError, KeyRing, SealedPan, is_token_shaped, validate_pan
 from crs.domain import audit
 from crs.domain.context import CallContext
 from crs.domain.errors import Aborted, InvalidArgument, NotFound, Violations
@@ -170,8 +170,8 @@ class Vault:
 
     async def detokenize(self, ctx: CallContext, tenant: str, token: str, purpose: str) -> str:
         v = Violations()
-        if not token:
-            v.add("token", "is required")
+        if not is_token_shaped(token):
+            v.add("token", "must be a CRS card token (12-19 digits, not a valid card number)")
         check_text(v, "purpose", purpose, required=True, limit=MAX_PURPOSE)
         v.raise_if_any()
         entry = await self.by_token(tenant, token)

@@ -230,7 +230,7 @@ class CassandraStore(Store):
             if isinstance(w.condition, NotExists) and w.table is not schema.idempotency_by_request
         ]
         swaps = [w for w in writes if isinstance(w.condition, VersionIs)]
-        made: list[Write] = []
+        made: list[Write] = []  # claims attempted so far (landed, failed or unknown) and swaps applied
         try:
             await self._claim_all(claims, made)
             for w in swaps:
@@ -256,9 +256,10 @@ class CassandraStore(Store):
         """Insert-if-not-exists claims in waves of _CLAIM_CONCURRENCY; stop at the first wave with a failure."""
         for i in range(0, len(claims), _CLAIM_CONCURRENCY):
             wave = claims[i : i + _CLAIM_CONCURRENCY]
+            # Recorded before the wave runs: if the call is cancelled mid-wave, claims that landed anyway are
+            # still released (a claim that did not land is not deleted: the release matches its own version).
+            made += wave
             results = await asyncio.gather(*(self._conditional(w) for w in wave), return_exceptions=True)
-            # Applied, or outcome unknown (timeout, CAS contention): both may hold the row, both are released.
-            made += [w for w, r in zip(wave, results, strict=True) if not isinstance(r, ConditionFailed)]
             failures = [r for r in results if isinstance(r, BaseException)]
             if failures:
                 conflict = next((f for f in failures if isinstance(f, ConditionFailed)), None)

@@ -148,7 +148,10 @@ class EmbeddedStore(Store):
     async def apply(self, writes: Sequence[Write]) -> None:
         self._check_open()
         loop = asyncio.get_running_loop()
-        await loop.run_in_executor(self._executor, self._apply_sync, list(writes))
+        try:
+            await loop.run_in_executor(self._executor, self._apply_sync, list(writes))
+        except sqlite3.OperationalError as e:  # locked past busy_timeout, disk full, I/O error: retryable
+            raise StoreUnavailable(f"sqlite: {type(e).__name__}") from e
 
     def _apply_sync(self, writes: list[Write]) -> None:
         now = time.time()
