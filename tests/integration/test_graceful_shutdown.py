@@ -17,9 +17,10 @@ from tests.helpers.pans import make_pans
 HS = health_pb2.HealthCheckResponse
 
 
-@pytest.mark.timeout(120)
-def test_sigterm_drains_and_exits_zero(fresh_server):
-    server = fresh_server
+@pytest.mark.timeout(180)
+def test_sigterm_drains_and_exits_zero(server_factory):
+    # A generous grace period: the in-flight call must finish inside it even on a loaded 2-core CI box.
+    server = server_factory(grace_s=20.0).start()
     grace = server.grace_s
     statuses: list[int] = []
     watch_done = threading.Event()
@@ -95,7 +96,8 @@ def test_sigterm_with_call_longer_than_grace_exits_within_grace(server_factory):
     rc = server.proc.wait(timeout=60)
     elapsed = time.monotonic() - t0
     assert rc == 0, f"exit code {rc}"
-    assert elapsed <= server.grace_s + 3, f"took {elapsed:.1f}s to exit with --grace {server.grace_s}"
+    # bounded by the grace period plus process exit (the cut-off call alone would run far longer)
+    assert elapsed <= server.grace_s + 6, f"took {elapsed:.1f}s to exit with --grace {server.grace_s}"
     try:
         fut.result(timeout=10)
     except grpc.RpcError as e:
