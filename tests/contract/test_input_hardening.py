@@ -11,6 +11,7 @@ from crs.v1 import audit_pb2, card_pb2, customer_pb2, token_pb2
 from tests.helpers.data import ACME, create_customer, customer_with_account, request_id
 from tests.helpers.pans import make_pan
 from tests.helpers.rpc import expect_error
+from tests.helpers.scan import read_existing
 
 SC = grpc.StatusCode
 
@@ -106,5 +107,5 @@ def test_stored_request_hash_is_keyed(crs_server, admin):
     )
     admin.cards.RegisterCard(req, timeout=30)
     plain = hashlib.sha256(req.SerializeToString(deterministic=True)).hexdigest().encode()
-    stored = b"".join(p.read_bytes() for p in crs_server.store_files())
+    stored = b"".join(read_existing(p) for p in crs_server.store_files())
     assert plain not in stored

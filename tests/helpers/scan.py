@@ -33,14 +33,21 @@ def find_pans(data: bytes, pans: Iterable[str]) -> set[str]:
     return {f.decode() for f in found}
 
 
+def read_existing(path: Path) -> bytes:
+    """A file's bytes, or b"" when it vanished meanwhile (Cassandra compacts and delivers hints while we scan)."""
+    try:
+        return path.read_bytes()
+    except (FileNotFoundError, IsADirectoryError):
+        return b""
+
+
 def scan_files(paths: Iterable[Path], pans: Iterable[str]) -> dict[str, set[str]]:
     pans = list(pans)
     leaks: dict[str, set[str]] = {}
     for p in paths:
-        if p.is_file():
-            hits = find_pans(p.read_bytes(), pans)
-            if hits:
-                leaks[str(p)] = hits
+        hits = find_pans(read_existing(p), pans)
+        if hits:
+            leaks[str(p)] = hits
     return leaks
 
 
