@@ -334,6 +334,26 @@ def test_list_by_customer_any_role(admin):
     assert got_joint == {a1.name, a2.name}
 
 
+def test_list_by_customer_holding_two_roles_on_one_account_has_no_duplicates(admin):
+    """A customer who owns three accounts and is also beneficiary and authorized user of one of them sees each
+    account exactly once, whatever the page size."""
+    owner = create_customer(admin)
+    accounts = [create_account(admin, owner.name).name for _ in range(3)]
+    link_account(admin, owner.name, accounts[1], R.ACCOUNT_ROLE_BENEFICIARY)
+    link_account(admin, owner.name, accounts[1], R.ACCOUNT_ROLE_AUTHORIZED_USER)
+    for size in (1, 2, 50):
+        got = [
+            a.name
+            for a in list_all(
+                admin.accounts.ListAccounts,
+                A.ListAccountsRequest(parent=ACME, customer=owner.name),
+                "accounts",
+                page_size=size,
+            )
+        ]
+        assert sorted(got) == sorted(accounts), (size, got)
+
+
 def test_list_errors(admin):
     expect_error(
         SC.INVALID_ARGUMENT,

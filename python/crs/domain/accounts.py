@@ -184,7 +184,9 @@ class Accounts:
             return items, (self._pages.encode(q, nxt) if nxt else "")
         q = query_hash("accounts-by-customer", tenant, customer.id)
         pos = self._pages.decode(token, q)
-        after = tuple(str(p) for p in pos) if pos else None
+        # One row per (account, relationship): continue after *every* row of the last account listed, so an
+        # account the customer holds in two roles is never returned on two pages. "~" sorts after any id.
+        after = (str(pos[0]), "~") if pos else None
         keys, nxt2 = await listing.list_partition(
             self._store, schema.accounts_by_customer, (tenant, customer.id), after, n, lambda k, _r: k[0]
         )
