@@ -6,16 +6,14 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import replace
 
-from crs.domain import listing
+from crs.domain import etags, listing
 from crs.domain.context import CallContext
 from crs.domain.customers import CLOSED as CUSTOMER_CLOSED
 from crs.domain.customers import Customers
 from crs.domain.errors import (
-    Aborted,
     AlreadyExists,
     FailedPrecondition,
     InvalidArgument,
-    NotFound,
     Violations,
 )
 from crs.domain.ids import new_id, new_version, valid_id
@@ -132,8 +130,7 @@ class Accounts:
 
         async def build() -> Change[AccountRecord]:
             current = await self.get(name)
-            if etag and etag != current.version:
-                raise Aborted("etag does not match the current account; read it again", "ETAG_MISMATCH")
+            etags.check(etag, current.version, "account")
             if current.status == CLOSED:
                 raise FailedPrecondition("a closed account cannot be changed", "ACCOUNT_CLOSED")
             rec = replace(current, update_us=now_us(), version=new_version())
@@ -145,7 +142,7 @@ class Accounts:
                 rec.open_date = opened
             return Change(self._row_writes(rec, VersionIs(current.version)), rec, str(name), paths)
 
-        return await self._mutation.run(ctx, AccountRecord, build, _etag_conflict)
+        return await self._mutation.run(ctx, AccountRecord, build, etags.conflict("account"))
 
     async def close(self, ctx: CallContext, name: Name, etag: str, reason: str) -> AccountRecord:
         v = Violations()
@@ -154,8 +151,7 @@ class Accounts:
 
         async def build() -> Change[AccountRecord]:
             current = await self.get(name)
-            if etag and etag != current.version:
-                raise Aborted("etag does not match the current account; read it again", "ETAG_MISMATCH")
+            etags.check(etag, current.version, "account")
             if current.status == CLOSED:
                 return Change([], current, str(name), [])
             rec = replace(
@@ -167,7 +163,7 @@ class Accounts:
             )
             return Change(self._row_writes(rec, VersionIs(current.version)), rec, str(name), ["status", "close_date"])
 
-        return await self._mutation.run(ctx, AccountRecord, build, _etag_conflict)
+        return await self._mutation.run(ctx, AccountRecord, build, etags.conflict("account"))
 
     async def list_page(
         self, tenant: str, customer: Name | None, size: int, token: str
@@ -192,9 +188,3 @@ class Accounts:
         )
         ids = list(dict.fromkeys(str(k) for k in keys))
         return await self.get_many(tenant, ids), (self._pages.encode(q, list(nxt2)) if nxt2 else "")
-
-
-async def _etag_conflict(failed: ConditionFailed) -> Exception:
-    if failed.current is None:
-        return NotFound("account not found", "NOT_FOUND")
-    return Aborted("the account was changed by another request; read it again and retry", "ETAG_MISMATCH")

@@ -6,14 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from crs._core import is_token_shaped
-from crs.domain import listing
+from crs.domain import etags, listing
 from crs.domain.accounts import CLOSED as ACCOUNT_CLOSED
 from crs.domain.accounts import Accounts
 from crs.domain.context import CallContext
 from crs.domain.customers import CLOSED as CUSTOMER_CLOSED
 from crs.domain.customers import Customers
 from crs.domain.errors import (
-    Aborted,
     AlreadyExists,
     FailedPrecondition,
     InvalidArgument,
@@ -175,8 +174,7 @@ class Cards:
 
         async def build() -> Change[CardRecord]:
             current = await self.get(name)
-            if etag and etag != current.version:
-                raise Aborted("etag does not match the current card; read it again", "ETAG_MISMATCH")
+            etags.check(etag, current.version, "card")
             if current.state == CLOSED and state != CLOSED:
                 raise FailedPrecondition("a closed card cannot change state", "CARD_CLOSED")
             if current.state == state and current.state_reason == reason:
@@ -184,10 +182,7 @@ class Cards:
             rec = replace(current, state=state, state_reason=reason, update_us=now_us(), version=new_version())
             return Change(self._row_writes(rec, VersionIs(current.version)), rec, str(name), ["state", "state_reason"])
 
-        async def conflict(failed: ConditionFailed) -> Exception:
-            return Aborted("the card was changed by another request; read it again and retry", "ETAG_MISMATCH")
-
-        return await self._mutation.run(ctx, CardRecord, build, conflict)
+        return await self._mutation.run(ctx, CardRecord, build, etags.conflict("card"))
 
     async def list_page(
         self, tenant: str, account: Name | None, customer: Name | None, size: int, token: str

@@ -7,14 +7,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from crs._core import KeyRing
-from crs.domain import listing
+from crs.domain import etags, listing
 from crs.domain.context import CallContext
 from crs.domain.errors import (
-    Aborted,
     AlreadyExists,
     FailedPrecondition,
     InvalidArgument,
-    NotFound,
     Violations,
 )
 from crs.domain.ids import new_version, valid_id
@@ -232,11 +230,6 @@ class Customers:
     async def get(self, name: Name) -> CustomerRecord:
         return await load(self._store, schema.customers_by_id, name, CustomerRecord, "crs.v1/Customer")
 
-    async def _etag_conflict(self, failed: ConditionFailed) -> Exception:
-        if failed.current is None:
-            return NotFound("customer not found", "NOT_FOUND")
-        return Aborted("the customer was changed by another request; read it again and retry", "ETAG_MISMATCH")
-
     # -- methods -----------------------------------------------------------------------------------
 
     async def create(self, ctx: CallContext, tenant: str, inp: CustomerInput, customer_id: str) -> CustomerRecord:
@@ -288,8 +281,7 @@ class Customers:
 
         async def build() -> Change[CustomerRecord]:
             current = await self.get(name)
-            if etag and etag != current.version:
-                raise Aborted("etag does not match the current customer; read it again", "ETAG_MISMATCH")
+            etags.check(etag, current.version, "customer")
             if current.status == CLOSED:
                 raise FailedPrecondition("a closed customer cannot be changed", "CUSTOMER_CLOSED")
             merged = _merge_input(current, inp, paths, self.reveal_national_ids(current))
@@ -317,7 +309,7 @@ class Customers:
             writes += self._index_writes(rec, current.blind_indexes)
             return Change(writes, rec, str(name), paths)
 
-        return await self._mutation.run(ctx, CustomerRecord, build, self._etag_conflict)
+        return await self._mutation.run(ctx, CustomerRecord, build, etags.conflict("customer"))
 
     async def close(self, ctx: CallContext, name: Name, etag: str, reason: str) -> CustomerRecord:
         v = Violations()
@@ -326,8 +318,7 @@ class Customers:
 
         async def build() -> Change[CustomerRecord]:
             current = await self.get(name)
-            if etag and etag != current.version:
-                raise Aborted("etag does not match the current customer; read it again", "ETAG_MISMATCH")
+            etags.check(etag, current.version, "customer")
             if current.status == CLOSED:
                 return Change([], current, str(name), [])
             ts = now_us()
@@ -335,7 +326,7 @@ class Customers:
             writes = self._row_writes(rec, VersionIs(current.version))
             return Change(writes, rec, str(name), ["status", "close_reason", "close_time"])
 
-        return await self._mutation.run(ctx, CustomerRecord, build, self._etag_conflict)
+        return await self._mutation.run(ctx, CustomerRecord, build, etags.conflict("customer"))
 
     async def list_page(self, tenant: str, status: int, size: int, token: str) -> tuple[list[CustomerRecord], str]:
         n = page_size(size)
