@@ -19,9 +19,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q "maturin>=1.9,<2"
-# Builds rust_core/ into python/crs/_core*.so and installs crs (editable) with its dev extras.
+# Builds rust_core/ into python/crs/_core*.so and installs crs (editable) with its dev and load extras.
 VIRTUAL_ENV="$PWD/.venv" PATH="$PWD/.venv/bin:$PATH" \
-  .venv/bin/maturin develop --release --extras dev -q 2>&1 | grep -v "^🔗\|^📦\|^🍹\|^🐍\|^💻" || true
+  .venv/bin/maturin develop --release --extras dev,load -q 2>&1 | grep -v "^🔗\|^📦\|^🍹\|^🐍\|^💻" || true
 .venv/bin/python -c "import crs._core" || { echo "setup: crs._core failed to build" >&2; exit 1; }
 
 mkdir -p .tools/bin

@@ -9,10 +9,11 @@ bash scripts/setup.sh
 echo "== generated stubs are current"
 .venv/bin/python scripts/gen_protos.py --check
 echo "== ruff"
-.venv/bin/ruff check python tests scripts
-.venv/bin/ruff format --check python tests scripts
+.venv/bin/ruff check python tests scripts loadtests bench
+.venv/bin/ruff format --check python tests scripts loadtests bench
 echo "== mypy (strict)"
 .venv/bin/mypy
+.venv/bin/mypy loadtests bench
 echo "== stub matches the extension (mypy.stubtest)"
 (cd python && ../.venv/bin/python -m mypy.stubtest crs._core)
 echo "== rust: fmt, clippy, tests"

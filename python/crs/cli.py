@@ -3,6 +3,7 @@
 crs serve [--port 50051] [--data-dir var]          run the gRPC server (embedded store by default)
 crs keys generate PATH                             new card-data key file (0600)
 crs apikey add --file F --tenant T --scopes a,b    new API key: prints the secret once, stores its hash
+crs seed --customers N [--data-dir var]            synthetic customers, accounts, cards (load tests)
 crs customers get|list|search ...                  back-office client (CRS_API_KEY, --target)
 crs cards lookup --token T | --pan-stdin
 crs audit tail [--resource R] [--minutes 60]
@@ -78,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--scopes", required=True, help="comma-separated: read,write,tokenize,detokenize,pii,admin")
     add.add_argument("--id", dest="key_id", default="")
 
+    _seed_args(sub.add_parser("seed", help="bulk-load synthetic customers, accounts and cards (embedded store)"))
+
     customers = sub.add_parser("customers", help="read customers").add_subparsers(dest="action", required=True)
     for action in ("get", "list", "search"):
         cp = customers.add_parser(action)
@@ -115,6 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _serve(args)
     if args.command == "migrate":
         return _migrate(args)
+    if args.command == "seed":
+        return _seed(args)
     if args.command == "keys":
         from crs._core import KeyRing, KeyRingError
 
@@ -170,6 +175,43 @@ def _serve(args: argparse.Namespace) -> int:
     except (ValueError, StoreUnavailable) as e:
         print(f"crs: {e}", file=sys.stderr)
         return 2
+    return 0
+
+
+def _seed_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--customers", type=int, required=True, help="how many customers (each: account, card, ids)")
+    p.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CRS_DATA_DIR", "var")))
+    p.add_argument("--keys-file", type=Path, help="card-data key file (default: $CRS_KEYS or DATA_DIR/keys.json)")
+    p.add_argument("--tenant", default="default")
+    p.add_argument("--salt", type=int, default=0, help="selects the synthetic PAN sequence")
+    p.add_argument("--start", type=int, default=0, help="first customer index (to extend an earlier seed)")
+    p.add_argument("--manifest", type=Path, help="write tenant, salt, counts and sample tokens here (no PANs)")
+
+
+def _seed(args: argparse.Namespace) -> int:
+    from crs.api.server import ServerConfig, load_keyring, open_store
+    from crs.seed import seed, write_manifest
+
+    if args.customers < 1:
+        print("crs seed: --customers must be at least 1", file=sys.stderr)
+        return 2
+    config = ServerConfig(data_dir=args.data_dir, keys_file=args.keys_file)
+    keyring = load_keyring(config)
+
+    async def run() -> None:
+        store = open_store(config)
+        try:
+            result = await seed(store, keyring, args.tenant, args.customers, salt=args.salt, start=args.start)
+        finally:
+            await store.close()
+        if args.manifest is not None:
+            write_manifest(args.manifest, args.tenant, args.salt, args.start, result)
+        print(
+            f"seeded {result.customers} customers ({result.rows} rows) in {result.seconds:.1f} s: "
+            f"{result.per_second:.0f} customers/s"
+        )
+
+    asyncio.run(run())
     return 0
 
 
