@@ -124,8 +124,8 @@ def main() -> int:
     p.add_argument("--run-time", type=int, default=30, help="seconds")
     p.add_argument("--workdir", type=Path, help="keep the run's files here (default: a temp dir, removed)")
     args = p.parse_args()
-    if not 1 <= args.users <= 500 or not 1 <= args.run_time <= 3600:
-        p.error("--users must be 1..500 and --run-time 1..3600")
+    if not 10 <= args.users <= 500 or not 1 <= args.run_time <= 3600:
+        p.error("--users must be 10..500 (the 8:1:1 mix needs 10 for every class) and --run-time 1..3600")
     result = run(args.customers, args.users, args.spawn_rate, args.run_time, args.workdir)
     width = max((len(m) for m in result.requests), default=10)
     for method in sorted(result.requests):
