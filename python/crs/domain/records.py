@@ -156,15 +156,26 @@ _NESTED: dict[tuple[str, str], type] = {
 }
 
 
+# Per record class: (field name, nested record class or None), computed once (``fields()`` is slow).
+_PLAN: dict[type, tuple[tuple[str, type | None], ...]] = {}
+
+
+def _plan(cls: type) -> tuple[tuple[str, type | None], ...]:
+    plan = _PLAN.get(cls)
+    if plan is None:
+        assert is_dataclass(cls)
+        plan = tuple((f.name, _NESTED.get((cls.__name__, f.name))) for f in fields(cls))
+        _PLAN[cls] = plan
+    return plan
+
+
 def _build(cls: type[T], raw: dict[str, Any]) -> T:
-    assert is_dataclass(cls)
     kwargs: dict[str, Any] = {}
-    for f in fields(cls):
-        if f.name not in raw:
+    for name, nested in _plan(cls):
+        if name not in raw:
             continue
-        value = raw[f.name]
-        nested = _NESTED.get((cls.__name__, f.name))
+        value = raw[name]
         if nested is not None:
             value = [_build(nested, item) for item in value]
-        kwargs[f.name] = value
+        kwargs[name] = value
     return cls(**kwargs)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from crs.storage.base import Key, KeyPart
 
 SEPARATOR = "\x1f"
 _INT_WIDTH = 20
+_CONTROL = re.compile("[\x00-\x1f]")
 
 
 def encode_part(part: KeyPart) -> str:
@@ -13,7 +16,7 @@ def encode_part(part: KeyPart) -> str:
         if not 0 <= part < 10**_INT_WIDTH:
             raise ValueError(f"key integers must be in [0, 10**{_INT_WIDTH})")
         return str(part).zfill(_INT_WIDTH)
-    if any(ord(ch) < 0x20 for ch in part):
+    if _CONTROL.search(part) is not None:
         raise ValueError("key text must not contain control characters")
     return part
 
