@@ -143,7 +143,16 @@ class IdempotencyRecord:
 
 
 def encode(record: Any) -> bytes:
-    return json.dumps(asdict(record), separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact JSON of the record's fields, exactly ``json.dumps(asdict(record))`` without its deep copies."""
+    return json.dumps(_plain(record), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _plain(record: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, nested in _plan(type(record)):
+        value = getattr(record, name)
+        out[name] = [asdict(item) for item in value] if nested is not None else value
+    return out
 
 
 def decode(cls: type[T], data: bytes) -> T:
