@@ -1,0 +1,127 @@
+"""Where the CPU of one LookupCard goes above gRPC: the same code the server runs, in-process, no network.
+
+    python bench/lookup_micro.py WORKSPACE_DIR
+
+WORKSPACE_DIR is a seeded loadtests Workspace (keys, API keys, data, seed manifest). Times, in CPU-µs per
+call (best of 5 rounds, so other load on the machine counts least): the interceptor-wrapped call (auth,
+request hash, context, servicer, log line), the servicer alone (domain + protobuf response), the domain
+lookup alone (store reads + record decode), the per-RPC log line alone, and authentication + request hash.
+Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parents[1] / "python")]
+
+from crs._core import KeyRing
+from crs.api import logs
+from crs.api.auth import ApiKeys
+from crs.api.call import CURRENT
+from crs.api.interceptor import CrsInterceptor
+from crs.api.methods import POLICIES
+from crs.api.servicers import CardServicer
+from crs.domain.app import Domain
+from crs.domain.context import CallContext
+from crs.storage.embedded import EmbeddedStore
+from crs.v1 import card_pb2
+
+METHOD = "/crs.v1.CardService/LookupCard"
+CALLS = 2000
+ROUNDS = 5
+
+
+class FakeContext:
+    """The parts of grpc.aio.ServicerContext the interceptor and servicer use."""
+
+    def __init__(self, secret: str) -> None:
+        self.md = (("authorization", f"Bearer {secret}"), ("user-agent", "bench"))
+
+    def invocation_metadata(self) -> tuple[tuple[str, str], ...]:
+        return self.md
+
+    def peer(self) -> str:
+        return "ipv4:127.0.0.1:50000"
+
+    async def abort(self, *args: Any) -> None:
+        raise RuntimeError("the benchmark call failed")
+
+
+async def _best(call: Callable[[int], Awaitable[Any]]) -> float:
+    for i in range(200):
+        await call(i)
+    best = float("inf")
+    for _round in range(ROUNDS):
+        started = time.process_time()
+        for i in range(CALLS):
+            await call(i)
+        best = min(best, (time.process_time() - started) / CALLS * 1e6)
+    return best
+
+
+async def measure(root: Path) -> dict[str, float]:
+    keys = KeyRing.from_file(str(root / "card-keys.json"))
+    api = ApiKeys.load(root / "api-keys.json")
+    secret = json.loads((root / "api-secrets.json").read_text())["switch"]
+    manifest = json.loads((root / "seed-manifest.json").read_text())
+    tenant = manifest["tenant"]
+    store = EmbeddedStore(root / "data" / "crs.db")
+    try:
+        domain = Domain(store, keys)
+        servicer = CardServicer(domain)
+        interceptor = CrsInterceptor(api, store, keys)
+        wrapped = interceptor._wrap(METHOD, POLICIES[METHOD], servicer.LookupCard)  # the server's own wrapper
+        ctx = FakeContext(secret)
+        tokens = manifest["tokens"][:500]
+        requests = [card_pb2.LookupCardRequest(parent=f"tenants/{tenant}", token=t) for t in tokens]
+        log = logs.get()
+        CURRENT.set(CallContext(api.authenticate(ctx.md[0][1]), METHOD))
+
+        async def full(i: int) -> None:
+            await wrapped(requests[i % len(requests)], ctx)  # type: ignore[arg-type]
+
+        async def servicer_only(i: int) -> None:
+            await servicer.LookupCard(requests[i % len(requests)], ctx)  # type: ignore[arg-type]
+
+        async def domain_only(i: int) -> None:
+            await domain.cards.lookup(tenant, "", tokens[i % len(tokens)])
+
+        async def log_line(_i: int) -> None:
+            log.info("rpc", method=METHOD, code="OK", latency_ms=0.5, tenant=tenant, actor="switch", peer=ctx.peer())
+
+        async def auth(i: int) -> None:
+            api.authenticate(ctx.md[0][1])
+            keys.mac("request-hash/v1", requests[i % len(requests)].SerializeToString(deterministic=True)).hex()
+
+        return {
+            "interceptor + servicer (whole call above gRPC)": await _best(full),
+            "servicer (domain + protobuf response)": await _best(servicer_only),
+            "domain lookup (5 keyed reads + 4 record decodes)": await _best(domain_only),
+            "per-RPC log line": await _best(log_line),
+            "auth + request hash": await _best(auth),
+        }
+    finally:
+        await store.close()
+
+
+def main() -> int:
+    root = Path(sys.argv[1])
+    logs.configure("INFO")
+    sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)  # the log lines go nowhere: only their CPU cost is measured
+    print(json.dumps(asyncio.run(measure(root))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
