@@ -19,7 +19,7 @@ from tests.helpers.data import (
     uid,
 )
 from tests.helpers.pans import make_pan
-from tests.helpers.rpc import assert_no_pan, expect_error, list_all
+from tests.helpers.rpc import RpcFailure, assert_no_pan, expect_error, list_all
 
 C = cluster_pb2
 SC = grpc.StatusCode
@@ -311,9 +311,7 @@ def test_resolve_by_account_card_token_and_identifier(admin):
         ),
         SC.NOT_FOUND,
     )
-    _err(
-        lambda: admin.clusters.ResolveCluster(C.ResolveClusterRequest(parent=ACME), timeout=30), SC.INVALID_ARGUMENT
-    )
+    _err(lambda: admin.clusters.ResolveCluster(C.ResolveClusterRequest(parent=ACME), timeout=30), SC.INVALID_ARGUMENT)
 
 
 def test_list_members_pages(admin):
@@ -415,13 +413,7 @@ def test_authorization_context_errors(admin, globex):
         lambda: admin.lookup.GetAuthorizationContext(req(parent=ACME, card_fingerprint="ab"), timeout=30),
         SC.INVALID_ARGUMENT,
     )
-    err = _err(
-        lambda: globex.lookup.GetAuthorizationContext(req(parent=GLOBEX, pan=pan), timeout=30), SC.NOT_FOUND
-    )
+    err = _err(lambda: globex.lookup.GetAuthorizationContext(req(parent=GLOBEX, pan=pan), timeout=30), SC.NOT_FOUND)
     assert_no_pan(err.text_blob(), [pan])
-    _err(
-        lambda: globex.lookup.GetAuthorizationContext(req(parent=GLOBEX, token=card.token), timeout=30), SC.NOT_FOUND
-    )
-    _err(
-        lambda: globex.lookup.GetAuthorizationContext(req(parent=ACME, token=card.token), timeout=30), SC.NOT_FOUND
-    )
+    _err(lambda: globex.lookup.GetAuthorizationContext(req(parent=GLOBEX, token=card.token), timeout=30), SC.NOT_FOUND)
+    _err(lambda: globex.lookup.GetAuthorizationContext(req(parent=ACME, token=card.token), timeout=30), SC.NOT_FOUND)

@@ -77,7 +77,7 @@ def test_concurrent_writes_through_two_processes_leave_one_cluster_per_strong_id
             try:
                 start.wait()
                 _add_iban(clients[i % 2], customer, value)
-            except BaseException as e:  # noqa: BLE001 - collected and asserted below
+            except BaseException as e:
                 errors.append(e)
 
         threads = [threading.Thread(target=add, args=(i, p.name)) for i, p in enumerate(people)]

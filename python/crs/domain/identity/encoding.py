@@ -17,8 +17,27 @@ key        input                       what an equal key means
 ``md``     ``MM-DD``                   same day and month (year typo / wrong century)
 ``near``   full key of ``YYYY-DD-MM``  this record's day/month swapped (only when day <= 12 and
            and of ``YYYY±1-MM-DD``     day != month) or its year off by one equals the other's
-                                       ``full``
+                                       ``full``; also day +-1 within the month (one day-digit typo)
 =========  ==========================  =========================================================
+
+Name tokens (record version 2): besides the whole-name Bloom filter, every token of the canonical name is encoded
+on its own, so that the matcher can tell "same surname, different given name" (twins, family members) from "same
+person, one typo". A CJK name written as one run of characters is split into its first character (the family
+name) and the rest (the given name). Per token, all keys are truncated HMACs (``TOKEN_KEY_BYTES``) under the
+tenant key:
+
+- ``key``: the token itself (purpose ``name.token``);
+- ``forms``: the token and, for a known short form, its formal given name (``name.form``): equal forms = same
+  name or nickname of it;
+- ``dels``: the token and every one-character deletion of it (``name.del``, never the empty string): two tokens
+  share a deletion key exactly when they are within one insert / delete / substitute / adjacent transposition;
+- ``prefixes``: the token's prefixes of 3..6 characters shorter than the token (``name.token``, so a short token's
+  ``key`` equals a long token's prefix: truncation short forms such as Barb / Barbara);
+- ``phonetic``: the keyed phonetic code of the token (``name.phonetic``, as in ``name_phonetic``).
+
+Like any keyed encoding, these leak the number of tokens and (through the count of deletion keys) their lengths,
+and equal keys across customers reveal equal tokens (frequency analysis within a tenant); without the key the
+values themselves are not recoverable.
 """
 
 from __future__ import annotations
@@ -59,7 +78,11 @@ ADDRESS_BLOOM_BITS = 1024
 ADDRESS_BLOOM_K = 10
 NATIONAL_ID_BLOOM_BITS = 512
 NATIONAL_ID_BLOOM_K = 12
-RECORD_VERSION = 1
+RECORD_VERSION = 2
+READABLE_VERSIONS = (1, 2)  # version 1 has no name tokens; the matcher then falls back to the whole-name Bloom
+TOKEN_KEY_BYTES = 8  # per-token keys: 64 bits, collisions negligible within a tenant
+TOKEN_PREFIX_MIN = 3
+TOKEN_PREFIX_MAX = 6
 
 
 class Keyer(Protocol):
@@ -178,6 +201,57 @@ def keyed_phonetic_codes(keyer: Keyer, canon: str) -> frozenset[bytes]:
     return frozenset(exact_key(keyer, "name.phonetic", c) for c in name_phonetic_codes(canon))
 
 
+# --- name tokens -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NameToken:
+    """Keyed encodings of one name token (see the module docstring)."""
+
+    key: bytes
+    forms: frozenset[bytes]
+    dels: frozenset[bytes]
+    prefixes: frozenset[bytes]
+    phonetic: bytes
+
+
+def _is_cjk_run(token: str) -> bool:
+    return all("\u3400" <= c <= "\u9fff" or "\uf900" <= c <= "\ufaff" for c in token)
+
+
+def name_tokens(canon: str) -> list[str]:
+    """Canonical name tokens; a run of CJK characters is split into family name (first char) and given name."""
+    out: list[str] = []
+    for token in canon.split():
+        if len(token) >= 2 and _is_cjk_run(token):
+            out += [token[0], token[1:]]
+        else:
+            out.append(token)
+    return out
+
+
+def _token_key(keyer: Keyer, purpose: str, value: str) -> bytes:
+    return keyer.keyed(purpose, value)[:TOKEN_KEY_BYTES]
+
+
+def encode_name_token(keyer: Keyer, token: str) -> NameToken:
+    forms = {token}
+    formal = formal_given_name(token)
+    if formal is not None:
+        forms.add(formal)
+    dels = {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}
+    dels.discard("")
+    prefixes = {token[:n] for n in range(TOKEN_PREFIX_MIN, min(len(token) - 1, TOKEN_PREFIX_MAX) + 1)}
+    code = phonetic_code(token) if _is_latin(token) else token
+    return NameToken(
+        key=_token_key(keyer, "name.token", token),
+        forms=frozenset(_token_key(keyer, "name.form", f) for f in forms),
+        dels=frozenset(_token_key(keyer, "name.del", x) for x in dels),
+        prefixes=frozenset(_token_key(keyer, "name.token", x) for x in prefixes),
+        phonetic=exact_key(keyer, "name.phonetic", code),
+    )
+
+
 # --- dates ------------------------------------------------------------------------------------------------------
 
 
@@ -195,6 +269,14 @@ def _full(keyer: Keyer, y: int, m: int, d: int) -> bytes:
     return exact_key(keyer, "dob.full", f"{y:04d}-{m:02d}-{d:02d}")
 
 
+def _valid_day(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
 def date_keys(keyer: Keyer, d: date) -> DateKeys:
     near: set[bytes] = set()
     if d.day <= 12 and d.day != d.month:
@@ -202,6 +284,9 @@ def date_keys(keyer: Keyer, d: date) -> DateKeys:
     for y in (d.year - 1, d.year + 1):
         if 1 <= y <= 9999:
             near.add(_full(keyer, y, d.month, d.day))
+    for day in (d.day - 1, d.day + 1):
+        if 1 <= day <= 28 or _valid_day(d.year, d.month, day):
+            near.add(_full(keyer, d.year, d.month, day))
     return DateKeys(
         full=_full(keyer, d.year, d.month, d.day),
         y=exact_key(keyer, "dob.y", f"{d.year:04d}"),
@@ -227,6 +312,7 @@ class MatchRecord:
     """
 
     name_bloom: bytes = b""
+    name_tokens: tuple[NameToken, ...] = ()
     name_phonetic: frozenset[bytes] = frozenset()
     name_dob: bytes = b""
     dob: DateKeys | None = None
@@ -259,6 +345,8 @@ class MatchRecord:
             doc["nb"] = b(self.name_bloom)
         if self.name_phonetic:
             doc["np"] = bs(self.name_phonetic)
+        if self.name_tokens:
+            doc["nt"] = [[b(t.key), bs(t.forms), bs(t.dels), bs(t.prefixes), b(t.phonetic)] for t in self.name_tokens]
         if self.name_dob:
             doc["nd"] = b(self.name_dob)
         if self.dob is not None:
@@ -284,8 +372,8 @@ class MatchRecord:
     def from_json(cls, text: str) -> MatchRecord:
         try:
             doc = json.loads(text)
-            if not isinstance(doc, dict) or doc.get("v") != RECORD_VERSION:
-                raise ValueError("unsupported match record version")
+            if not isinstance(doc, dict) or doc.get("v") not in READABLE_VERSIONS:
+                raise ValueError(f"unsupported match record version (readable: {READABLE_VERSIONS})")
 
             def b(x: Any) -> bytes:
                 if not isinstance(x, str):
@@ -301,6 +389,16 @@ class MatchRecord:
                 dob = DateKeys(b(full), b(y), b(ym), b(yd), b(md), frozenset(b(x) for x in near))
             return cls(
                 name_bloom=b(doc["nb"]) if "nb" in doc else b"",
+                name_tokens=tuple(
+                    NameToken(
+                        b(key),
+                        frozenset(b(x) for x in forms),
+                        frozenset(b(x) for x in dels),
+                        frozenset(b(x) for x in prefixes),
+                        b(phon),
+                    )
+                    for key, forms, dels, prefixes, phon in doc.get("nt", [])
+                ),
                 name_phonetic=bset("np"),
                 name_dob=b(doc["nd"]) if "nd" in doc else b"",
                 dob=dob,
@@ -385,6 +483,7 @@ def build_match_record(
 
     return MatchRecord(
         name_bloom=bloom_encode(keyer, "name.bloom", name_bloom_text(canon)) if canon else b"",
+        name_tokens=tuple(encode_name_token(keyer, t) for t in name_tokens(canon)) if canon else (),
         name_phonetic=keyed_phonetic_codes(keyer, canon) if canon else frozenset(),
         name_dob=exact_key(keyer, "name_dob", name_dob(canon, birth)) if canon and birth else b"",
         dob=date_keys(keyer, birth) if birth else None,
