@@ -63,6 +63,26 @@ def test_a_write_on_one_process_is_visible_on_another_at_once(server_factory, tm
     assert _cluster(cb, y.name).name == ctx.cluster.cluster
 
 
+def _race(clients: list, customers: list[str], iban: str) -> list[BaseException]:
+    """Every customer adds the same bank account at once, alternating between the two processes."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(customers))
+
+    def add(i: int, customer: str) -> None:
+        try:
+            start.wait()
+            _add_iban(clients[i % 2], customer, iban)
+        except BaseException as e:  # noqa: BLE001 - collected and asserted by the caller
+            errors.append(e)
+
+    threads = [threading.Thread(target=add, args=(i, c)) for i, c in enumerate(customers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    return errors
+
+
 def test_concurrent_writes_through_two_processes_leave_one_cluster_per_strong_identifier(server_factory, tmp_path):
     a = server_factory().start()
     b = server_factory(root=tmp_path / "twin", sibling_of=a).start()
@@ -70,21 +90,7 @@ def test_concurrent_writes_through_two_processes_leave_one_cluster_per_strong_id
     for round_no in range(3):
         people = [_bare(clients[i % 2]) for i in range(6)]
         iban = _iban(int(time.time() * 1000) % 10**12 + round_no)
-        errors: list[BaseException] = []
-        start = threading.Barrier(len(people))
-
-        def add(i: int, customer: str, value: str = iban) -> None:
-            try:
-                start.wait()
-                _add_iban(clients[i % 2], customer, value)
-            except BaseException as e:
-                errors.append(e)
-
-        threads = [threading.Thread(target=add, args=(i, p.name)) for i, p in enumerate(people)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
+        errors = _race(clients, [p.name for p in people], iban)
         assert not errors, errors
         names = {_cluster(clients[0], p.name).name for p in people}
         assert len(names) == 1, f"round {round_no}: {len(names)} clusters share one bank account"
