@@ -72,7 +72,7 @@ def _race(clients: list, customers: list[str], iban: str) -> list[BaseException]
         try:
             start.wait()
             _add_iban(clients[i % 2], customer, iban)
-        except BaseException as e:  # noqa: BLE001 - collected and asserted by the caller
+        except BaseException as e:  # collected and asserted by the caller
             errors.append(e)
 
     threads = [threading.Thread(target=add, args=(i, c)) for i, c in enumerate(customers)]
