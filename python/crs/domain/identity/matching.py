@@ -21,10 +21,10 @@ one typo, a nickname, or an extra middle name).
 Hard guards in `decide` (stated rules, not fitted; they only ever veto a link):
 
 G1 name conflict: when the names conflict (level "partial" or "different": some token of one name has no
-   counterpart in the other), link only if a person-unique identifier agrees (national id exact or within one
-   typo, or a bank account / card). Everything else two records can share - address, phone, e-mail, surname,
-   even the birth date - is shared by household members and twins, and a different given name is direct
-   evidence of a different person.
+   counterpart in the other), link only if a person-unique identifier agrees exactly (national id, bank account
+   or card; a national id one typo away does not count: consecutive serials of twins look like one). Everything
+   else two records can share - address, phone, e-mail, surname, even the birth date - is shared by household
+   members and twins, and a different given name is direct evidence of a different person.
 G2 birth-date conflict: when both birth dates are known and differ in more than one typo-like way (level
    "different": no day/month swap, year +-1, day +-1, and no two of year/month/day equal), link only if a
    person-unique identifier agrees. Same name + same household + different birth date is the parent/child
@@ -507,7 +507,7 @@ def score(model: MatchModel, a: MatchRecord, b: MatchRecord) -> tuple[float, dic
 
 
 PERSONAL_ID_LEVELS: dict[str, frozenset[str]] = {
-    "national_id": frozenset({"exact", "high"}),
+    "national_id": frozenset({"exact"}),  # not "high": two ids two digits apart (twins' serials) can grade high
     "strong": frozenset({"exact"}),
 }
 
