@@ -7,6 +7,7 @@ crs seed --customers N [--data-dir var]            synthetic customers, accounts
 crs customers get|list|search ...                  back-office client (CRS_API_KEY, --target)
 crs cards lookup --token T | --pan-stdin
 crs audit tail [--resource R] [--minutes 60]
+crs clusters rebuild|train --tenant T              offline cluster maintenance against the store
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tls-client-ca", type=Path, help="require client certificates signed by this CA (mTLS)")
     p.add_argument("--allow-insecure", action="store_true", help="allow plaintext on a non-loopback address")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--cluster-rules", type=Path, help="per-tenant cluster link rules (JSON, docs/clusters.md)")
 
 
 def _cassandra_args(p: argparse.ArgumentParser) -> None:
@@ -103,6 +105,20 @@ def build_parser() -> argparse.ArgumentParser:
     lk.add_argument("--token")
     lk.add_argument("--pan-stdin", action="store_true", help="read the PAN from standard input (not argv)")
 
+    clusters = sub.add_parser("clusters", help="offline cluster maintenance").add_subparsers(
+        dest="action", required=True
+    )
+    for action, text in (
+        ("rebuild", "re-derive identifiers and recompute every cluster of a tenant (overrides kept)"),
+        ("train", "estimate the tenant's probabilistic match model (EM, no labels) and store it"),
+    ):
+        cp = clusters.add_parser(action, help=text)
+        cp.add_argument("--tenant", required=True)
+        cp.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CRS_DATA_DIR", "var")))
+        cp.add_argument("--store", choices=["embedded", "cassandra"], default=os.environ.get("CRS_STORE", "embedded"))
+        cp.add_argument("--keys-file", type=Path)
+        cp.add_argument("--cluster-rules", type=Path)
+        _cassandra_args(cp)
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="action", required=True)
     tail = audit.add_parser("tail", help="recent audit events, oldest first")
     _client_args(tail)
@@ -120,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _migrate(args)
     if args.command == "seed":
         return _seed(args)
+    if args.command == "clusters":
+        return asyncio.run(_clusters(args))
     if args.command == "keys":
         from crs._core import KeyRing, KeyRingError
 
@@ -165,6 +183,7 @@ def _serve(args: argparse.Namespace) -> int:
         cassandra_port=args.cassandra_port,
         keyspace=args.keyspace,
         local_dc=args.local_dc,
+        cluster_rules_file=args.cluster_rules,
     )
     from crs.api import logs
     from crs.storage.base import StoreUnavailable
@@ -212,6 +231,36 @@ def _seed(args: argparse.Namespace) -> int:
         )
 
     asyncio.run(run())
+    return 0
+
+
+async def _clusters(args: argparse.Namespace) -> int:
+    from crs.api.server import ServerConfig, load_keyring, open_store
+    from crs.domain.app import Domain
+    from crs.domain.clusters import maintenance
+    from crs.domain.clusters.rules import TenantRules
+
+    config = ServerConfig(
+        data_dir=args.data_dir,
+        store=args.store,
+        keys_file=args.keys_file,
+        contact_points=tuple(h.strip() for h in args.contact_points.split(",") if h.strip()),
+        cassandra_port=args.cassandra_port,
+        keyspace=args.keyspace,
+        local_dc=args.local_dc,
+    )
+    store = open_store(config)
+    try:
+        rules = TenantRules.from_file(args.cluster_rules) if args.cluster_rules else TenantRules()
+        domain = Domain(store, load_keyring(config), rules)
+        if args.action == "rebuild":
+            report = await maintenance.rebuild(domain.clusters.engine, store, args.tenant)
+            print(f"tenant {args.tenant}: {report.customers} customers reconciled, {report.events} cluster events")
+        else:
+            model = await maintenance.train(store, args.tenant)
+            print(f"tenant {args.tenant}: model stored, link threshold {model.threshold:.2f} (log2 weight)")
+    finally:
+        await store.close()
     return 0
 
 

@@ -40,6 +40,12 @@ pub mod exceptions {
         CoreError,
         "Authenticated decryption failed (wrong key, tenant, token, context, or tampered data)."
     );
+    create_exception!(
+        crs._core,
+        SnapshotError,
+        CoreError,
+        "A cluster index snapshot could not be written or read (I/O error, truncated, corrupt, or unsupported)."
+    );
 }
 
 /// `Result` alias used throughout the crate.
@@ -93,6 +99,10 @@ pub enum CoreError {
     /// A primitive rejected its input in a way that cannot happen with the
     /// sizes this crate uses (→ `CoreError`).
     Crypto(&'static str),
+    /// A cluster index snapshot could not be written or read (→
+    /// `SnapshotError`). The message carries only paths, error kinds and
+    /// format facts.
+    Snapshot(String),
 }
 
 impl fmt::Display for CoreError {
@@ -104,6 +114,7 @@ impl fmt::Display for CoreError {
             CoreError::InvalidArgument(msg) => f.write_str(msg),
             CoreError::Random => f.write_str("operating system random number generator failed"),
             CoreError::Crypto(msg) => write!(f, "cryptographic operation failed: {msg}"),
+            CoreError::Snapshot(msg) => f.write_str(msg),
         }
     }
 }
@@ -155,6 +166,7 @@ impl From<CoreError> for PyErr {
             CoreError::InvalidPan(_) => exceptions::InvalidPanError::new_err(msg),
             CoreError::KeyRing(_) => exceptions::KeyRingError::new_err(msg),
             CoreError::Decryption => exceptions::DecryptionError::new_err(msg),
+            CoreError::Snapshot(_) => exceptions::SnapshotError::new_err(msg),
             CoreError::InvalidArgument(_) | CoreError::Random | CoreError::Crypto(_) => {
                 exceptions::CoreError::new_err(msg)
             }

@@ -7,6 +7,7 @@
 
 pub mod aead;
 pub mod batch;
+pub mod cluster_index;
 pub mod errors;
 pub mod keyring;
 pub mod mac;
@@ -16,7 +17,9 @@ pub mod token;
 use std::path::PathBuf;
 
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyTuple};
+
+use crate::cluster_index::{ClusterIndex, Key};
 
 use crate::errors::exceptions;
 
@@ -286,6 +289,191 @@ impl PyKeyRing {
     }
 }
 
+fn key_arg(bytes: &[u8]) -> PyResult<Key> {
+    Ok(cluster_index::key_from_slice(bytes)?)
+}
+
+/// Convert an iterable of `(bytes, bytes)` into key pairs (GIL held).
+fn key_pairs(pairs: &Bound<'_, PyAny>) -> PyResult<Vec<(Key, Key)>> {
+    let mut out = Vec::with_capacity(pairs.len().unwrap_or(0));
+    for item in pairs.try_iter()? {
+        let item = item?;
+        let pair = item.cast::<PyTuple>().map_err(|_| {
+            errors::CoreError::InvalidArgument("cluster index pairs must be (bytes, bytes) tuples")
+        })?;
+        if pair.len() != 2 {
+            return Err(errors::CoreError::InvalidArgument(
+                "cluster index pairs must be (bytes, bytes) tuples",
+            )
+            .into());
+        }
+        let a = pair.get_borrowed_item(0)?;
+        let b = pair.get_borrowed_item(1)?;
+        let (Ok(a), Ok(b)) = (a.cast::<PyBytes>(), b.cast::<PyBytes>()) else {
+            return Err(errors::CoreError::InvalidArgument(
+                "cluster index pairs must be (bytes, bytes) tuples",
+            )
+            .into());
+        };
+        out.push((key_arg(a.as_bytes())?, key_arg(b.as_bytes())?));
+    }
+    Ok(out)
+}
+
+fn key_list<'py>(py: Python<'py>, keys: &[Key]) -> Vec<Bound<'py, PyBytes>> {
+    keys.iter().map(|k| PyBytes::new(py, k)).collect()
+}
+
+fn components<'py>(py: Python<'py>, parts: &[Vec<Key>]) -> Vec<Vec<Bound<'py, PyBytes>>> {
+    parts.iter().map(|p| key_list(py, p)).collect()
+}
+
+/// Incremental connected components over 16-byte keys (customer clusters).
+#[pyclass(module = "crs._core", name = "ClusterIndex")]
+#[derive(Default)]
+pub struct PyClusterIndex {
+    inner: ClusterIndex,
+}
+
+#[pymethods]
+impl PyClusterIndex {
+    #[new]
+    fn new() -> Self {
+        Self::default()
+    }
+
+    /// Build from `(a, b)` pairs in one pass (GIL released, parallel).
+    #[staticmethod]
+    fn build(py: Python<'_>, pairs: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let pairs = key_pairs(pairs)?;
+        let inner = py.detach(|| ClusterIndex::build(&pairs))?;
+        Ok(PyClusterIndex { inner })
+    }
+
+    /// Read a snapshot written by `save` (GIL released).
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let inner = py.detach(|| ClusterIndex::load(&path))?;
+        Ok(PyClusterIndex { inner })
+    }
+
+    /// Write a snapshot (GIL released).
+    fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<()> {
+        Ok(py.detach(|| self.inner.save(&path))?)
+    }
+
+    /// Link two keys; True if two components merged.
+    fn link(&mut self, a: &[u8], b: &[u8]) -> PyResult<bool> {
+        Ok(self.inner.link(&key_arg(a)?, &key_arg(b)?)?)
+    }
+
+    /// `link` for each pair (GIL released); the number of merges.
+    fn link_many(&mut self, py: Python<'_>, pairs: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let pairs = key_pairs(pairs)?;
+        let inner = &mut self.inner;
+        Ok(py.detach(|| inner.link_many(&pairs))?)
+    }
+
+    /// Remove an edge; the resulting components if it split, else [].
+    fn unlink<'py>(
+        &mut self,
+        py: Python<'py>,
+        a: &[u8],
+        b: &[u8],
+    ) -> PyResult<Vec<Vec<Bound<'py, PyBytes>>>> {
+        let parts = self.inner.unlink(&key_arg(a)?, &key_arg(b)?);
+        Ok(components(py, &parts))
+    }
+
+    /// Add an isolated node; True if it was new.
+    fn add_node(&mut self, a: &[u8]) -> PyResult<bool> {
+        Ok(self.inner.add_node(&key_arg(a)?)?)
+    }
+
+    /// Remove a node and its edges; the resulting components if the rest of
+    /// its component split, else [].
+    fn remove_node<'py>(
+        &mut self,
+        py: Python<'py>,
+        a: &[u8],
+    ) -> PyResult<Vec<Vec<Bound<'py, PyBytes>>>> {
+        let parts = self.inner.remove_node(&key_arg(a)?);
+        Ok(components(py, &parts))
+    }
+
+    fn contains(&self, a: &[u8]) -> PyResult<bool> {
+        Ok(self.inner.contains(&key_arg(a)?))
+    }
+
+    fn __contains__(&self, a: &[u8]) -> PyResult<bool> {
+        self.contains(a)
+    }
+
+    /// Smallest key of the component, or None.
+    fn find<'py>(&self, py: Python<'py>, a: &[u8]) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        Ok(self.inner.find(&key_arg(a)?).map(|k| PyBytes::new(py, &k)))
+    }
+
+    fn members<'py>(&self, py: Python<'py>, a: &[u8]) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        Ok(key_list(py, &self.inner.members(&key_arg(a)?)))
+    }
+
+    fn component_size(&self, a: &[u8]) -> PyResult<usize> {
+        Ok(self.inner.component_size(&key_arg(a)?))
+    }
+
+    fn same(&self, a: &[u8], b: &[u8]) -> PyResult<bool> {
+        Ok(self.inner.same(&key_arg(a)?, &key_arg(b)?))
+    }
+
+    fn path<'py>(
+        &self,
+        py: Python<'py>,
+        a: &[u8],
+        b: &[u8],
+    ) -> PyResult<Option<Vec<Bound<'py, PyBytes>>>> {
+        let path = self.inner.path(&key_arg(a)?, &key_arg(b)?);
+        Ok(path.map(|p| key_list(py, &p)))
+    }
+
+    fn neighbors<'py>(&self, py: Python<'py>, a: &[u8]) -> PyResult<Vec<Bound<'py, PyBytes>>> {
+        Ok(key_list(py, &self.inner.neighbors(&key_arg(a)?)))
+    }
+
+    #[getter]
+    fn node_count(&self) -> usize {
+        self.inner.node_count()
+    }
+
+    #[getter]
+    fn edge_count(&self) -> usize {
+        self.inner.edge_count()
+    }
+
+    #[getter]
+    fn component_count(&self) -> usize {
+        self.inner.component_count()
+    }
+
+    /// Heap bytes allocated by the structure (from buffer capacities).
+    fn memory_bytes(&self) -> usize {
+        self.inner.memory_bytes()
+    }
+
+    fn __len__(&self) -> usize {
+        self.inner.node_count()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "ClusterIndex(node_count={}, edge_count={}, component_count={})",
+            self.inner.node_count(),
+            self.inner.edge_count(),
+            self.inner.component_count()
+        )
+    }
+}
+
 /// True if the string is all ASCII digits with a correct Luhn check digit.
 #[pyfunction]
 fn luhn_valid(digits: &str) -> bool {
@@ -333,6 +521,8 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "DecryptionError",
         py.get_type::<exceptions::DecryptionError>(),
     )?;
+    m.add("SnapshotError", py.get_type::<exceptions::SnapshotError>())?;
+    m.add_class::<PyClusterIndex>()?;
     m.add_class::<PyPanInfo>()?;
     m.add_class::<PySealedPan>()?;
     m.add_class::<PyKeyRing>()?;

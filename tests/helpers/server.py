@@ -169,6 +169,8 @@ class CrsServer:
     extra_args: tuple[str, ...] = ()
     # The local Cassandra (tests.helpers.cassandra.LocalCassandra) when backend == "cassandra".
     cassandra: Any = None
+    # Serve the same store, keys and API keys as this other server (a second process on one store).
+    sibling_of: CrsServer | None = None
     keyspace: str = field(init=False, default="")
     owns_keyspace: bool = field(init=False, default=False)
     data_dir: Path = field(init=False)
@@ -187,13 +189,18 @@ class CrsServer:
 
     def __post_init__(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
+        self.port_file = self.root / "port"
+        self.log_file = self.root / "server.log"
+        self.stdout_file = self.root / "server.stdout"
+        if self.sibling_of is not None:
+            twin = self.sibling_of
+            self.data_dir, self.keys_file, self.api_keys_file = twin.data_dir, twin.keys_file, twin.api_keys_file
+            self.secrets, self.keyspace, self.cassandra = twin.secrets, twin.keyspace, twin.cassandra
+            return
         self.data_dir = self.root / "data"
         self.data_dir.mkdir(exist_ok=True)
         self.keys_file = self.root / "card-keys.json"
         self.api_keys_file = self.root / "api-keys.json"
-        self.port_file = self.root / "port"
-        self.log_file = self.root / "server.log"
-        self.stdout_file = self.root / "server.stdout"
         generate_card_keys(self.keys_file)
         self.secrets = write_api_keys(self.api_keys_file)
         if self.backend == "cassandra":
@@ -418,7 +425,9 @@ class Clients:
             account_pb2_grpc,
             audit_pb2_grpc,
             card_pb2_grpc,
+            cluster_pb2_grpc,
             customer_pb2_grpc,
+            lookup_pb2_grpc,
             relationship_pb2_grpc,
             token_pb2_grpc,
         )
@@ -429,6 +438,9 @@ class Clients:
         self.cards = card_pb2_grpc.CardServiceStub(channel)
         self.tokens = token_pb2_grpc.TokenServiceStub(channel)
         self.audit = audit_pb2_grpc.AuditServiceStub(channel)
+        self.identifiers = cluster_pb2_grpc.IdentifierServiceStub(channel)
+        self.clusters = cluster_pb2_grpc.ClusterServiceStub(channel)
+        self.lookup = lookup_pb2_grpc.LookupServiceStub(channel)
         self.health = health_pb2_grpc.HealthStub(channel)
 
 

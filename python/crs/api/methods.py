@@ -40,6 +40,17 @@ POLICIES: dict[str, Policy] = {
     "/crs.v1.TokenService/BatchTokenize": Policy("tokenize", mutating=True),
     "/crs.v1.TokenService/Detokenize": Policy("detokenize", audit_failures=True),
     "/crs.v1.AuditService/ListAuditEvents": _READ,
+    "/crs.v1.IdentifierService/CreateIdentifier": _WRITE,
+    "/crs.v1.IdentifierService/ListIdentifiers": _READ,
+    "/crs.v1.IdentifierService/DeleteIdentifier": _WRITE,
+    "/crs.v1.ClusterService/ResolveCluster": _READ,
+    "/crs.v1.ClusterService/GetCluster": _READ,
+    "/crs.v1.ClusterService/ListClusterMembers": _READ,
+    "/crs.v1.ClusterService/ExplainCluster": _READ,
+    "/crs.v1.ClusterService/ListClusterEvents": _READ,
+    "/crs.v1.ClusterService/MergeCustomers": Policy("admin", mutating=True, audit_failures=True),
+    "/crs.v1.ClusterService/SplitCustomer": Policy("admin", mutating=True, audit_failures=True),
+    "/crs.v1.LookupService/GetAuthorizationContext": _READ,
 }
 
 # Served without an API key.

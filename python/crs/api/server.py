@@ -16,6 +16,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from crs._core import KeyRing
 from crs.api import logs, reflection
 from crs.api.auth import ApiKeys, add_key
+from crs.api.cluster_servicers import ClusterServicer, IdentifierServicer, LookupServicer
 from crs.api.interceptor import CrsInterceptor
 from crs.api.servicers import (
     AccountServicer,
@@ -26,6 +27,7 @@ from crs.api.servicers import (
     TokenServicer,
 )
 from crs.domain.app import Domain
+from crs.domain.clusters.rules import TenantRules
 from crs.storage.base import Store
 from crs.v1 import (
     account_pb2,
@@ -34,8 +36,12 @@ from crs.v1 import (
     audit_pb2_grpc,
     card_pb2,
     card_pb2_grpc,
+    cluster_pb2,
+    cluster_pb2_grpc,
     customer_pb2,
     customer_pb2_grpc,
+    lookup_pb2,
+    lookup_pb2_grpc,
     relationship_pb2,
     relationship_pb2_grpc,
     token_pb2,
@@ -51,6 +57,9 @@ SERVICE_NAMES = tuple(
         (card_pb2, "CardService"),
         (token_pb2, "TokenService"),
         (audit_pb2, "AuditService"),
+        (cluster_pb2, "IdentifierService"),
+        (cluster_pb2, "ClusterService"),
+        (lookup_pb2, "LookupService"),
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -68,6 +77,8 @@ class ServerConfig:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     tls_client_ca: Path | None = None
+    # Per-tenant cluster link rules (JSON, see docs/clusters.md); defaults when unset.
+    cluster_rules_file: Path | None = None
     allow_insecure: bool = False
     port_file: Path | None = None
     log_level: str = "INFO"
@@ -156,7 +167,8 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     keyring = load_keyring(config)
     api_keys = load_api_keys(config)
     store = store or open_store(config)
-    domain = Domain(store, keyring)
+    rules = TenantRules.from_file(config.cluster_rules_file) if config.cluster_rules_file else TenantRules()
+    domain = Domain(store, keyring, rules)
     server = grpc.aio.server(
         interceptors=[CrsInterceptor(api_keys, store, keyring)],
         options=[
@@ -174,6 +186,9 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     card_pb2_grpc.add_CardServiceServicer_to_server(CardServicer(domain), server)
     token_pb2_grpc.add_TokenServiceServicer_to_server(TokenServicer(domain), server)
     audit_pb2_grpc.add_AuditServiceServicer_to_server(AuditServicer(domain), server)
+    cluster_pb2_grpc.add_IdentifierServiceServicer_to_server(IdentifierServicer(domain), server)
+    cluster_pb2_grpc.add_ClusterServiceServicer_to_server(ClusterServicer(domain), server)
+    lookup_pb2_grpc.add_LookupServiceServicer_to_server(LookupServicer(domain), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)

@@ -46,6 +46,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
         rec = await self.d.customers.create(
             current(), tenant, convert.customer_in(request.customer), request.customer_id
         )
+        await self.d.after_change(tenant, [rec.id], "customer created")
         return _customer(self.d, rec)
 
     async def GetCustomer(self, request: customer_pb2.GetCustomerRequest, context: Ctx) -> customer_pb2.Customer:
@@ -62,6 +63,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             list(request.update_mask.paths),
             request.customer.etag,
         )
+        await self.d.after_change(target.tenant, [rec.id], "customer updated")
         return _customer(self.d, rec)
 
     async def ListCustomers(
@@ -73,6 +75,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
 
     async def CloseCustomer(self, request: customer_pb2.CloseCustomerRequest, context: Ctx) -> customer_pb2.Customer:
         rec = await self.d.customers.close(current(), name(request.name, "customers"), request.etag, request.reason)
+        await self.d.after_change(rec.tenant, [rec.id], "customer closed")
         return _customer(self.d, rec)
 
     async def SearchCustomers(
@@ -229,6 +232,7 @@ class CardServicer(card_pb2_grpc.CardServiceServicer):
             optional_name(request.customer, "customers", "customer"),
             request.card_id,
         )
+        await self.d.after_change(tenant, [rec.customer_id], "card registered")
         return convert.card_out(rec)
 
     async def GetCard(self, request: card_pb2.GetCardRequest, context: Ctx) -> card_pb2.Card:

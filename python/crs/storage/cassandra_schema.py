@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from crs.storage import schema
 from crs.storage.base import Table
 from crs.storage.schema import ALL_TABLES
 
@@ -70,6 +71,24 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
+    clusters = set(CLUSTER_TABLES)
     return [
-        Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES)),
+        Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in clusters)),
+        Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
     ]
+
+
+CLUSTER_TABLES: tuple[Table, ...] = (
+    schema.identifiers_by_customer,
+    schema.customers_by_identifier,
+    schema.match_by_customer,
+    schema.customers_by_match_block,
+    schema.links_by_customer,
+    schema.overrides_by_customer,
+    schema.cluster_by_customer,
+    schema.clusters_by_id,
+    schema.customers_by_cluster,
+    schema.cluster_events_by_cluster,
+    schema.cluster_events_by_day,
+    schema.match_model_by_tenant,
+)

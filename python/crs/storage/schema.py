@@ -83,6 +83,56 @@ audit_by_actor = Table(
 )
 audit_by_day = Table("audit_by_day", ("tenant", "day"), ("event_id",), "Audit events of a tenant, per day")
 
+# Customer clusters (docs/clusters.md). The identity graph is bipartite customer <-> identifier (the two
+# identifier tables) plus customer <-> customer links (probabilistic matches, analyst must-links).
+identifiers_by_customer = Table(
+    "identifiers_by_customer",
+    ("tenant", "customer_id"),
+    ("identifier_id",),
+    "A customer's identifiers (keyed fingerprints and masked forms, never values)",
+)
+customers_by_identifier = Table(
+    "customers_by_identifier",
+    ("tenant", "kind", "fingerprint"),
+    ("customer_id",),
+    "Customers carrying one identifier: linking, sharing thresholds, ResolveCluster by identifier",
+)
+match_by_customer = Table(
+    "match_by_customer", ("tenant", "customer_id"), (), "A customer's keyed match encodings and blocking keys"
+)
+customers_by_match_block = Table(
+    "customers_by_match_block",
+    ("tenant", "block"),
+    ("customer_id",),
+    "Probabilistic matching candidates: customers sharing one keyed blocking key",
+)
+links_by_customer = Table(
+    "links_by_customer",
+    ("tenant", "customer_id"),
+    ("other_id",),
+    "A customer's probabilistic and analyst links (both directions stored)",
+)
+overrides_by_customer = Table(
+    "overrides_by_customer",
+    ("tenant", "customer_id"),
+    ("other_id",),
+    "Analyst must-link / cannot-link overrides of a customer (both directions stored)",
+)
+cluster_by_customer = Table("cluster_by_customer", ("tenant", "customer_id"), (), "The current cluster of a customer")
+clusters_by_id = Table("clusters_by_id", ("tenant", "cluster_id"), (), "Get a cluster (CAS on its version)")
+customers_by_cluster = Table(
+    "customers_by_cluster", ("tenant", "cluster_id"), ("customer_id",), "List a cluster's members"
+)
+cluster_events_by_cluster = Table(
+    "cluster_events_by_cluster", ("tenant", "cluster_id"), ("event_id",), "Events of one cluster"
+)
+cluster_events_by_day = Table(
+    "cluster_events_by_day", ("tenant", "day"), ("event_id",), "Cluster events of a tenant, per UTC day"
+)
+match_model_by_tenant = Table(
+    "match_model_by_tenant", ("tenant",), (), "The tenant's probabilistic match model (EM-estimated weights)"
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     customers_by_id,
     customers_by_tenant,
@@ -105,4 +155,16 @@ ALL_TABLES: tuple[Table, ...] = (
     audit_by_resource,
     audit_by_actor,
     audit_by_day,
+    identifiers_by_customer,
+    customers_by_identifier,
+    match_by_customer,
+    customers_by_match_block,
+    links_by_customer,
+    overrides_by_customer,
+    cluster_by_customer,
+    clusters_by_id,
+    customers_by_cluster,
+    cluster_events_by_cluster,
+    cluster_events_by_day,
+    match_model_by_tenant,
 )

@@ -1,0 +1,187 @@
+"""Cluster, identifier and authorization-context records -> crs.v1 messages."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from crs.api.convert import brand_out, ts
+from crs.domain.clusters.graph import Edge
+from crs.domain.clusters.identifiers import KIND_NUMBERS
+from crs.domain.clusters.records import ClusterEventRecord, ClusterRecord, IdentifierRecord
+from crs.domain.clusters.service import ClusterView, Member, cluster_name, identifier_name
+from crs.domain.identity.kinds import IdentifierKind
+from crs.domain.lookup import AuthorizationContext
+from crs.domain.records import CustomerRecord
+from crs.v1 import cluster_pb2, lookup_pb2
+
+_CARD_ACTIVE = 1
+_ACCOUNT_ACTIVE = 1
+_CUSTOMER_ACTIVE = 1
+
+
+def _customer_name(tenant: str, cid: str) -> str:
+    return f"tenants/{tenant}/customers/{cid}"
+
+
+def identifier_out(tenant: str, customer_id: str, r: IdentifierRecord) -> cluster_pb2.Identifier:
+    return cluster_pb2.Identifier(
+        name=identifier_name(tenant, customer_id, r.id),
+        kind=KIND_NUMBERS[IdentifierKind(r.kind)],  # type: ignore[arg-type]
+        masked_value=r.masked,
+        fingerprint=r.fingerprint,
+        source=r.source,  # type: ignore[arg-type]
+        strong=r.strong,
+        create_time=ts(r.create_us),
+    )
+
+
+def member_out(m: Member) -> cluster_pb2.ClusterMember:
+    c = m.customer
+    return cluster_pb2.ClusterMember(
+        customer=_customer_name(c.tenant, c.id),
+        display_name=c.display_name,
+        identifiers=[identifier_out(c.tenant, c.id, i) for i in m.identifiers],
+        customer_since=ts(c.create_us),
+    )
+
+
+def _flags(r: ClusterRecord) -> list[cluster_pb2.RiskFlag]:
+    out = []
+    for f in r.risk_flags:
+        kind = IdentifierKind(str(f["kind"]))
+        out.append(
+            cluster_pb2.RiskFlag(
+                code="SHARED_IDENTIFIER",
+                kind=KIND_NUMBERS[kind],  # type: ignore[arg-type]
+                masked_value=str(f["masked"]),
+                fingerprint=str(f["fingerprint"]),
+                customer_count=int(f["count"]),
+                reason=f"{kind.value.lower()} carried by {f['count']} customers: too widely shared to link",
+            )
+        )
+    return out
+
+
+def stats_out(r: ClusterRecord) -> cluster_pb2.ClusterStats:
+    return cluster_pb2.ClusterStats(**{k: int(v) for k, v in r.stats.items()})
+
+
+def cluster_out(v: ClusterView) -> cluster_pb2.Cluster:
+    r = v.record
+    return cluster_pb2.Cluster(
+        name=cluster_name(r.tenant, r.id),
+        state=r.state,  # type: ignore[arg-type]
+        version=r.version,
+        size=r.size,
+        successor_clusters=[cluster_name(r.tenant, s) for s in r.successors],
+        first_seen_time=ts(r.first_seen_us),
+        last_seen_time=ts(r.last_seen_us),
+        stats=stats_out(r),
+        risk_flags=_flags(r),
+        members=[member_out(m) for m in v.members],
+        create_time=ts(r.create_us),
+        update_time=ts(r.update_us),
+        etag=f"{r.version}",
+    )
+
+
+def link_out(tenant: str, e: Edge) -> cluster_pb2.ClusterLink:
+    link = e.link
+    return cluster_pb2.ClusterLink(
+        from_customer=_customer_name(tenant, e.a),
+        to_customer=_customer_name(tenant, e.b),
+        rule=e.rule,  # type: ignore[arg-type]
+        identifiers=[
+            cluster_pb2.Identifier(
+                kind=KIND_NUMBERS[IdentifierKind(i.kind)],  # type: ignore[arg-type]
+                masked_value=i.masked,
+                fingerprint=i.fingerprint,
+                strong=i.strong,
+            )
+            for i in e.identifiers
+        ],
+        match_weight=link.weight if link else 0.0,
+        comparison_levels=dict(link.levels) if link else {},
+        reason=link.reason if link else "",
+    )
+
+
+def event_out(ev: ClusterEventRecord) -> cluster_pb2.ClusterEvent:
+    return cluster_pb2.ClusterEvent(
+        name=f"tenants/{ev.tenant}/clusterEvents/{ev.event_id}",
+        kind=ev.kind,  # type: ignore[arg-type]
+        cluster=cluster_name(ev.tenant, ev.cluster_id),
+        cluster_version=ev.cluster_version,
+        related_clusters=[cluster_name(ev.tenant, c) for c in ev.related],
+        customers=[_customer_name(ev.tenant, c) for c in ev.customers],
+        reason=ev.reason,
+        event_time=ts(ev.time_us),
+    )
+
+
+def _expired(month: int, year: int, now: dt.datetime) -> bool:
+    return (year, month) < (now.year, now.month)
+
+
+def authorization_out(ctx: AuthorizationContext, now_us: int) -> lookup_pb2.AuthorizationContext:
+    card = ctx.lookup.card
+    account = ctx.lookup.account
+    now = dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC)
+    expired = _expired(card.expiry_month, card.expiry_year, now)
+    owners: list[CustomerRecord] = ctx.lookup.owners
+    usable = (
+        card.state == _CARD_ACTIVE
+        and not expired
+        and account is not None
+        and account.status == _ACCOUNT_ACTIVE
+        and any(o.status == _CUSTOMER_ACTIVE for o in owners)
+    )
+    t = card.tenant
+    out = lookup_pb2.AuthorizationContext(
+        card=lookup_pb2.CardContext(
+            card=f"tenants/{t}/cards/{card.id}",
+            token=card.token,
+            brand=brand_out(card.brand),  # type: ignore[arg-type]
+            bin=card.bin,
+            last4=card.last4,
+            state=card.state,  # type: ignore[arg-type]
+            expiry_month=card.expiry_month,
+            expiry_year=card.expiry_year,
+            expired=expired,
+            usable=usable,
+        ),
+        owners=[
+            lookup_pb2.CustomerContext(
+                customer=_customer_name(t, o.id),
+                kind=o.kind,  # type: ignore[arg-type]
+                status=o.status,  # type: ignore[arg-type]
+                display_name=o.display_name,
+                customer_since=ts(o.create_us),
+                cluster=cluster_name(t, ctx.clusters_of[o.id]) if o.id in ctx.clusters_of else "",
+            )
+            for o in owners
+        ],
+        as_of_time=ts(now_us),
+    )
+    if account is not None:
+        out.account.CopyFrom(
+            lookup_pb2.AccountContext(
+                account=f"tenants/{t}/accounts/{account.id}",
+                kind=account.kind,  # type: ignore[arg-type]
+                status=account.status,  # type: ignore[arg-type]
+                currency_code=account.currency_code,
+            )
+        )
+    if ctx.cluster is not None:
+        c = ctx.cluster
+        out.cluster.CopyFrom(
+            lookup_pb2.ClusterContext(
+                cluster=cluster_name(t, c.id),
+                version=c.version,
+                size=c.size,
+                customer_since=ts(c.first_seen_us),
+                stats=stats_out(c),
+                risk_flags=_flags(c),
+            )
+        )
+    return out

@@ -1,0 +1,1 @@
+"""Customer clusters: identifiers, identity resolution, stable cluster ids and events (docs/clusters.md)."""
