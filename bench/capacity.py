@@ -34,9 +34,13 @@ def _nodes_for_cassandra(reads_per_s: float, a: Assumptions) -> int:
 def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
     a = a or Assumptions()
     tp = results["throughput"]["peak"]
-    lookup = tp["LookupCard by token"]
+    # The switch's call: GetAuthorizationContext when it exists, else LookupCard. Keyed reads per call, from
+    # the code: cards_by_token, cards_by_id, accounts_by_id, relationships_by_account, customers_by_id
+    # (+ cluster_by_customer, clusters_by_id for the authorization context).
+    method = "GetAuthorizationContext by token" if "GetAuthorizationContext by token" in tp else "LookupCard by token"
+    reads_per_lookup = 7 if method.startswith("GetAuthorizationContext") else 5
+    lookup = tp[method]
     lookup_cpu_us = float(lookup.cpu_us_per_req)
-    reads_per_lookup = 5  # cards_by_token, cards_by_id, accounts_by_id, relationships_by_account, customers_by_id
     cassandra_cpu_us = lookup_cpu_us + reads_per_lookup * a.driver_cpu_us_per_query
     per_core_embedded = 1e6 / lookup_cpu_us
     per_core_cassandra = 1e6 / cassandra_cpu_us
@@ -46,7 +50,7 @@ def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
     cost = results["cost"]
     growth = max(cost["big"][label].cpu_us_per_req / cost["small"][label].cpu_us_per_req - 1 for label in cost["small"])
     workers = results.get("workers")
-    half = results["throughput"]["half"]["LookupCard by token"]
+    half = results["throughput"]["half"][method]
     lines = [
         "# Capacity model",
         "",
@@ -58,11 +62,11 @@ def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
         "",
         "| input | value | source |",
         "| --- | --- | --- |",
-        f"| server CPU per LookupCard (embedded store) | {lookup_cpu_us:,.0f} µs | measured (BENCHMARKS.md §1) |",
+        f"| server CPU per {method} (embedded store) | {lookup_cpu_us:,.0f} µs | measured (BENCHMARKS.md §1) |",
         f"| → lookups per core, embedded store | {per_core_embedded:,.0f}/s | measured |",
         f"| cost growth {seeds['small']['customers']:,} → {big['customers']:,} customers | {growth:+.1%} | "
         "measured (§4) |",
-        f"| p99 of LookupCard at 50% of one process's peak | {half.p99_ms:.1f} ms | measured (§2) |",
+        f"| p99 of {method} at 50% of one process's peak | {half.p99_ms:.1f} ms | measured (§2) |",
         f"| store bytes per customer (SQLite, 1 account, 1 card, 3 identifiers) | {bytes_per_customer:,.0f} | "
         "measured |",
         "| N workers scale-out | "
@@ -74,10 +78,10 @@ def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
         + " | "
         + ("measured" if workers else "assumed")
         + " |",
-        f"| keyed store reads per LookupCard | {reads_per_lookup} | from the code (`Cards.lookup`) |",
+        f"| keyed store reads per call | {reads_per_lookup} | from the code (`Cards.lookup`, `Lookup`) |",
         f"| Cassandra replica reads per query (LOCAL_QUORUM, RF=3) | {a.replica_reads_per_query} | assumed |",
         f"| Python driver CPU per Cassandra query, app side | {a.driver_cpu_us_per_query:.0f} µs | assumed |",
-        f"| → CPU per LookupCard on Cassandra | {cassandra_cpu_us:,.0f} µs ({per_core_cassandra:,.0f}/s per core) | "
+        f"| → CPU per call on Cassandra | {cassandra_cpu_us:,.0f} µs ({per_core_cassandra:,.0f}/s per core) | "
         "derived |",
         f"| Cassandra replica reads/s per {a.cores_per_app_node}-core node at acceptable p99 | "
         f"{a.cassandra_reads_per_node:,} | assumed |",

@@ -32,6 +32,8 @@ from crs.v1 import (
     card_pb2_grpc,
     customer_pb2,
     customer_pb2_grpc,
+    lookup_pb2,
+    lookup_pb2_grpc,
     token_pb2,
     token_pb2_grpc,
 )
@@ -100,6 +102,7 @@ class GrpcUser(User):
         self.customers = customer_pb2_grpc.CustomerServiceStub(self.channel)
         self.accounts = account_pb2_grpc.AccountServiceStub(self.channel)
         self.audit = audit_pb2_grpc.AuditServiceStub(self.channel)
+        self.lookup = lookup_pb2_grpc.LookupServiceStub(self.channel)
 
     def on_stop(self) -> None:
         self.channel.close()
@@ -127,13 +130,30 @@ class GrpcUser(User):
 
 
 class PaymentSwitchUser(GrpcUser):
-    """The authorization path: look cards up by token or PAN, tokenize at the edge."""
+    """The authorization path: the authorization context (or the plain card lookup) by token or PAN, and
+    tokenization at the edge."""
 
     weight = 8
     role = "switch"
     wait_time = between(0.0, 0.02)
 
     @task(4)
+    def context_by_token(self) -> None:
+        self.call(
+            "GetAuthorizationContext/token",
+            self.lookup.GetAuthorizationContext,
+            lookup_pb2.GetAuthorizationContextRequest(parent=self.d.parent, token=random.choice(self.d.tokens)),
+        )
+
+    @task(2)
+    def context_by_pan(self) -> None:
+        self.call(
+            "GetAuthorizationContext/pan",
+            self.lookup.GetAuthorizationContext,
+            lookup_pb2.GetAuthorizationContextRequest(parent=self.d.parent, pan=self.d.seeded_pan()),
+        )
+
+    @task(2)
     def lookup_by_token(self) -> None:
         self.call(
             "LookupCard/token",
@@ -141,7 +161,7 @@ class PaymentSwitchUser(GrpcUser):
             card_pb2.LookupCardRequest(parent=self.d.parent, token=random.choice(self.d.tokens)),
         )
 
-    @task(3)
+    @task(1)
     def lookup_by_pan(self) -> None:
         self.call(
             "LookupCard/pan",

@@ -27,7 +27,7 @@ from loadtests.harness import REPO_ROOT, LocalServer, Workspace, python_env
 LOCUSTFILE = Path(__file__).resolve().with_name("locustfile.py")
 # A method only one user class calls: proof that the class ran.
 CLASS_MARKERS = {
-    "PaymentSwitchUser": "LookupCard/token",
+    "PaymentSwitchUser": "GetAuthorizationContext/token",
     "OnboardingUser": "CreateCustomer",
     "BackOfficeUser": "ListAuditEvents",
 }

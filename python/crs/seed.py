@@ -1,8 +1,9 @@
 """Synthetic data for load tests and benchmarks: ``crs seed --customers N``.
 
 Every row is written by the service's own domain code (``Customers.create``, ``Accounts.create``,
-``Vault.tokenize_batch``, ``Cards.register``), so the rows are exactly the ones the RPCs write, audit
-events included. What makes it fast is only *where* the writes go: ``BufferedStore`` takes each change's
+``Vault.tokenize_batch``, ``Cards.register`` and the cluster reconciliation the servicers run after
+CreateCustomer and RegisterCard), so the rows are exactly the ones the RPCs write, audit events and
+customer clusters included. What makes it fast is only *where* the writes go: ``BufferedStore`` takes each change's
 ``apply`` into memory (checking its conditions against what is stored plus what is buffered) and hands
 many changes to the real store's ``apply`` as one transaction. Card numbers are tokenized in chunks
 through the Rust batch path (``KeyRing.fingerprint_pans`` / ``seal_pans`` via ``Vault.tokenize_batch``),
@@ -31,7 +32,6 @@ from crs.domain.names import Name
 from crs.domain.vault import Tokenized
 from crs.storage.base import (
     ConditionFailed,
-    Delete,
     Key,
     NotExists,
     Put,
@@ -42,6 +42,7 @@ from crs.storage.base import (
     VersionIs,
     Write,
 )
+from crs.storage.keys import encode_key
 
 SEED_BIN = "499999"  # the seeded cards' BIN
 ONBOARDING_BIN = "525252"  # cards registered during a load test (never collide with seeded ones)
@@ -83,36 +84,41 @@ def card_id(index: int) -> str:
     return f"seed-k-{index}"
 
 
+Overlay = dict[tuple[str, Key], dict[Key, Record | None]]  # (table, partition) -> clustering -> row or deleted
+
+
 class BufferedStore(Store):
     """Collects changes in memory and writes them to ``inner`` in large ``apply`` calls.
 
-    Reads see buffered writes first. Conditions are checked when a change is buffered (against stored
-    plus buffered rows) and again by ``inner.apply`` on flush. Only for bulk loading by one process.
+    Reads (``get``, ``get_many``, ``scan``) see buffered writes merged over the stored rows. Conditions are
+    checked when a change is buffered (against stored plus buffered rows) and again by ``inner.apply`` on
+    flush. One flush runs (on the store's writer thread) while the next batch is built. Only for bulk
+    loading by one process into a store nobody else writes meanwhile.
     """
 
     def __init__(self, inner: Store, flush_writes: int = 20_000) -> None:
         self.inner = inner
         self._flush_writes = flush_writes
         self._pending: list[Write] = []
-        self._overlay: dict[tuple[str, Key], Record | None] = {}
-        # The batch being written (by the store's writer thread) while the next one is built.
-        self._flushing: dict[tuple[str, Key], Record | None] = {}
+        self._overlay: Overlay = {}
+        self._flushing: Overlay = {}  # the batch being written while the next one is built
         self._flush_task: asyncio.Task[None] | None = None
         self.flushed_writes = 0
 
-    def _buffered(self, k: tuple[str, Key]) -> tuple[bool, Record | None]:
-        if k in self._overlay:
-            return True, self._overlay[k]
-        if k in self._flushing:
-            return True, self._flushing[k]
+    def _buffered(self, table: Table, key: Key) -> tuple[bool, Record | None]:
+        partition, clustering = table.split(key)
+        for overlay in (self._overlay, self._flushing):
+            rows = overlay.get((table.name, partition))
+            if rows is not None and clustering in rows:
+                return True, rows[clustering]
         return False, None
 
     async def get(self, table: Table, key: Key) -> Record | None:
-        hit, record = self._buffered((table.name, key))
+        hit, record = self._buffered(table, key)
         return record if hit else await self.inner.get(table, key)
 
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
-        seen = {k: self._buffered((table.name, k)) for k in keys}
+        seen = {k: self._buffered(table, k) for k in keys}
         missing = [k for k, (hit, _r) in seen.items() if not hit]
         stored = dict(zip(missing, await self.inner.get_many(table, missing), strict=True)) if missing else {}
         return [seen[k][1] if seen[k][0] else stored[k] for k in keys]
@@ -120,8 +126,26 @@ class BufferedStore(Store):
     async def scan(
         self, table: Table, partition: Key, *, after: Key | None = None, before: Key | None = None, limit: int
     ) -> list[Row]:
-        await self.flush()
-        return await self.inner.scan(table, partition, after=after, before=before, limit=limit)
+        changed: dict[Key, Record | None] = {}
+        for overlay in (self._flushing, self._overlay):  # newer wins
+            changed.update(overlay.get((table.name, partition), {}))
+        deleted = sum(1 for r in changed.values() if r is None)
+        rows = {
+            r.clustering: r.record
+            for r in await self.inner.scan(table, partition, after=after, before=before, limit=limit + deleted)
+        }
+        after_enc = encode_key(after) if after is not None else None
+        before_enc = encode_key(before) if before is not None else None
+        for clustering, record in changed.items():
+            enc = encode_key(clustering)
+            if (after_enc is not None and enc <= after_enc) or (before_enc is not None and enc >= before_enc):
+                continue
+            if record is None:
+                rows.pop(clustering, None)
+            else:
+                rows[clustering] = record
+        ordered = sorted(rows.items(), key=lambda item: encode_key(item[0]))
+        return [Row(c, r) for c, r in ordered[:limit]]
 
     async def apply(self, writes: Sequence[Write]) -> None:
         for w in writes:
@@ -133,10 +157,9 @@ class BufferedStore(Store):
             if isinstance(w.condition, VersionIs) and (current is None or current.version != w.condition.version):
                 raise ConditionFailed(w, current)
         for w in writes:
-            if isinstance(w, Put):
-                self._overlay[(w.table.name, w.key)] = Record(w.value, w.version)
-            elif isinstance(w, Delete):
-                self._overlay[(w.table.name, w.key)] = None
+            partition, clustering = w.table.split(w.key)
+            rows = self._overlay.setdefault((w.table.name, partition), {})
+            rows[clustering] = Record(w.value, w.version) if isinstance(w, Put) else None
         self._pending.extend(writes)
         if len(self._pending) >= self._flush_writes:
             await self._start_flush()
@@ -190,12 +213,27 @@ def _ctx(tenant: str, method: str) -> CallContext:
     return CallContext(Principal("seed", tenant, frozenset({"admin"})), method)
 
 
+_SYLLABLES = tuple(c + v for c in "bdfgklmnprstvz" for v in "aeiou")  # 70
+
+
+def _name(i: int) -> str:
+    """A varied synthetic person name, so cluster blocking keys (phonetic name + birth date) stay small
+    like real data's, instead of every seeded customer sharing one name."""
+    n = len(_SYLLABLES)
+    first = (i * 7919) % (n * n)
+    last = (i * 104_729 + 12_345) % (n * n * n)
+    given = _SYLLABLES[first // n] + _SYLLABLES[first % n]
+    family = _SYLLABLES[last // (n * n)] + _SYLLABLES[(last // n) % n] + _SYLLABLES[last % n]
+    return f"{given.capitalize()} {family.capitalize()}"
+
+
 def _customer_input(i: int) -> CustomerInput:
+    name = _name(i)
     return CustomerInput(
         kind=KIND_PERSON,
-        display_name=f"Seed Customer {i}",
-        legal_name=f"Seed Customer {i}",
-        date_of_birth=(1950 + i % 50, 1 + i % 12, 1 + i % 28),
+        display_name=name,
+        legal_name=name,
+        date_of_birth=(1940 + (i * 37) % 66, 1 + (i * 5) % 12, 1 + (i * 11) % 28),
         emails=[f"seed.customer.{i}@example.com"],
         phones=[f"+3725{i % 10_000_000:07d}"],
         national_ids=[NationalIdInput(PERSONAL_CODE, f"SEED{i:010d}", "EE")],
@@ -235,6 +273,9 @@ async def seed(
             if len(tokens) < MAX_SAMPLE_TOKENS:
                 tokens.append(result.entry.token)
             cust = await domain.customers.create(cust_ctx, tenant, _customer_input(i), customer_id(i))
+            # What CustomerServicer.CreateCustomer runs after the change (Domain.after_change), minus its
+            # catch-all: a seed whose cluster reconciliation fails must fail loudly.
+            await domain.clusters.engine.reconcile(tenant, [cust.id], "customer created")
             acct = await domain.accounts.create(
                 acct_ctx,
                 tenant,
@@ -245,17 +286,18 @@ async def seed(
                 (2024, 1 + i % 12, 1 + i % 28),
                 account_id(i),
             )
-            await domain.cards.register(
+            card = await domain.cards.register(
                 card_ctx,
                 tenant,
                 pans[offset],
                 1 + i % 12,
                 2030 + i % 5,
-                f"SEED CUSTOMER {i}",
+                _name(i).upper(),
                 Name(tenant, "accounts", acct.id),
                 None,
                 card_id(i),
             )
+            await domain.clusters.engine.reconcile(tenant, [card.customer_id], "card registered")
     await buffered.flush()
     return SeedResult(customers, time.perf_counter() - started, buffered.flushed_writes, tokens)
 

@@ -16,6 +16,8 @@ from crs.v1 import (
     card_pb2_grpc,
     customer_pb2,
     customer_pb2_grpc,
+    lookup_pb2,
+    lookup_pb2_grpc,
     token_pb2,
     token_pb2_grpc,
 )
@@ -69,6 +71,15 @@ def test_seed_writes_what_the_api_serves(tmp_path: Path) -> None:
             card_pb2.LookupCardRequest(parent=PARENT, token=manifest["tokens"][40]), metadata=md
         )
         assert by_token.account.name == f"{PARENT}/accounts/{account_id(40)}"
+
+        # Clusters were reconciled as the servicers do: the authorization context names the holder's cluster.
+        context = lookup_pb2_grpc.LookupServiceStub(channel).GetAuthorizationContext(
+            lookup_pb2.GetAuthorizationContextRequest(parent=PARENT, token=manifest["tokens"][21]), metadata=md
+        )
+        assert context.card.card == f"{PARENT}/cards/{card_id(21)}"
+        assert context.cluster.cluster.startswith(f"{PARENT}/clusters/")
+        assert context.cluster.size == 1  # distinct synthetic people: nobody is linked to anybody
+        assert [o.cluster for o in context.owners] == [context.cluster.cluster]
 
         # The vault holds every seeded PAN once: batch tokenization finds them all, creates none.
         batch = token_pb2_grpc.TokenServiceStub(channel).BatchTokenize(
