@@ -39,7 +39,7 @@ import grpc
 
 from bench.capacity import render as render_capacity
 from crs.seed import synthetic_pan
-from loadtests.harness import REPO_ROOT, TENANT, LocalServer, Workspace, python_env
+from loadtests.harness import REPO_ROOT, TENANT, LocalServer, Workspace, python_env, serve_flags
 
 GHZ = REPO_ROOT / ".tools" / "bin" / "ghz"
 PY_SPY = Path(sys.executable).with_name("py-spy")
@@ -226,18 +226,6 @@ def has_method(server: LocalServer, full_method: str) -> bool:
         except grpc.RpcError as e:
             return e.code() != grpc.StatusCode.UNIMPLEMENTED
     return True
-
-
-def serve_flag_exists(flag: str) -> bool:
-    out = subprocess.run(
-        [sys.executable, "-m", "crs", "serve", "--help"],
-        env=python_env(),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    ).stdout
-    return flag in out
 
 
 # ----------------------------------------------------------------------------------------------- phases
@@ -750,7 +738,7 @@ def main() -> int:
                 b.results["cost"] = b.cost_at_scale(
                     {"small": (small, small_ws, lookups), "big": (big, big_ws, big_lookups)}, rate
                 )
-        if serve_flag_exists("--workers"):
+        if "--workers" in serve_flags():
             ms = methods(small_files, context)
             b.results["workers"] = b.workers(small_ws, [ms[0], ms[1]], a.workers)
         b.results["tokenization"] = b.tokenization()

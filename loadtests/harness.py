@@ -34,6 +34,25 @@ START_TIMEOUT_S = 60.0
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
+_SERVE_FLAGS: set[str] | None = None
+
+
+def serve_flags() -> set[str]:
+    """The options this checkout's ``crs serve`` accepts (features land on different branches)."""
+    global _SERVE_FLAGS
+    if _SERVE_FLAGS is None:
+        out = subprocess.run(
+            [sys.executable, "-m", "crs", "serve", "--help"],
+            env=python_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        ).stdout
+        _SERVE_FLAGS = {word.strip(",[]") for word in out.split() if word.startswith("--")}
+    return _SERVE_FLAGS
+
+
 def python_env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
@@ -148,6 +167,7 @@ class LocalServer:
                     "2",
                     "--log-level",
                     self.log_level,
+                    *self._defaults(),
                     *self.extra_args,
                 ],
                 stdout=log,
@@ -161,6 +181,16 @@ class LocalServer:
             log.close()
         self._wait_ready()
         return self
+
+    def _defaults(self) -> list[str]:
+        """One process unless asked otherwise, and no fixed-port side listeners (servers run side by side)."""
+        flags = serve_flags()
+        out = []
+        if "--workers" in flags and "--workers" not in self.extra_args:
+            out += ["--workers", "1"]
+        if "--metrics-port" in flags:
+            out += ["--metrics-port", "0"]
+        return out
 
     def _wait_ready(self) -> None:
         assert self.proc is not None
