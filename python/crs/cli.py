@@ -37,6 +37,33 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tls-client-ca", type=Path, help="require client certificates signed by this CA (mTLS)")
     p.add_argument("--allow-insecure", action="store_true", help="allow plaintext on a non-loopback address")
     p.add_argument("--log-level", default="INFO")
+    g = p.add_argument_group("serving at volume (docs/operations.md)")
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ["CRS_WORKERS"]) if os.environ.get("CRS_WORKERS") else None,
+        help="server processes sharing the port (SO_REUSEPORT) under a supervisor; default: CPU cores; "
+        "1: one process, no supervisor",
+    )
+    g.add_argument("--worker-of", type=int, default=0, help=argparse.SUPPRESS)
+    g.add_argument(
+        "--max-concurrent-rpcs",
+        type=int,
+        default=int(os.environ.get("CRS_MAX_CONCURRENT_RPCS", "0")),
+        help="per process: CRS calls beyond this many in flight are refused with RESOURCE_EXHAUSTED (0: no limit)",
+    )
+    g.add_argument(
+        "--metrics-port",
+        type=int,
+        default=int(os.environ.get("CRS_METRICS_PORT", "9464")),
+        help="Prometheus /metrics on this port of --host (0: off)",
+    )
+    g.add_argument("--keepalive-time-ms", type=int, default=30_000, help="server pings idle connections this often")
+    g.add_argument("--keepalive-timeout-ms", type=int, default=10_000, help="and drops them if no ack within this")
+    g.add_argument(
+        "--min-ping-interval-ms", type=int, default=10_000, help="clients may ping at most this often (keepalive)"
+    )
+    g.add_argument("--max-message-bytes", type=int, default=16 * 1024 * 1024, help="request and response size cap")
 
 
 def _cassandra_args(p: argparse.ArgumentParser) -> None:
@@ -112,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        return _serve(args)
+        return _serve(args, list(argv) if argv is not None else sys.argv[1:])
     if args.command == "migrate":
         return _migrate(args)
     if args.command == "keys":
@@ -139,7 +166,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _client(args)
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, argv: list[str]) -> int:
+    from crs.api import supervisor
+
+    workers = args.workers if args.workers is not None else supervisor.default_workers()
+    if workers < 1:
+        print("crs: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1 and not args.worker_of:
+        from crs.api import logs
+
+        logs.configure(args.log_level)
+        return supervisor.Supervisor(
+            argv, workers, args.host, args.port, args.port_file, args.metrics_port, args.grace
+        ).run()
+
     from crs.api.server import ServerConfig, serve
 
     config = ServerConfig(
@@ -160,6 +201,14 @@ def _serve(args: argparse.Namespace) -> int:
         cassandra_port=args.cassandra_port,
         keyspace=args.keyspace,
         local_dc=args.local_dc,
+        max_concurrent_rpcs=args.max_concurrent_rpcs,
+        metrics_port=args.metrics_port,
+        keepalive_time_ms=args.keepalive_time_ms,
+        keepalive_timeout_ms=args.keepalive_timeout_ms,
+        min_ping_interval_ms=args.min_ping_interval_ms,
+        max_message_bytes=args.max_message_bytes,
+        reuse_port=bool(args.worker_of),
+        worker_of=args.worker_of,
     )
     from crs.api import logs
     from crs.storage.base import StoreUnavailable
