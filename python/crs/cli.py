@@ -27,16 +27,45 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CRS_DATA_DIR", "var")))
     p.add_argument("--store", choices=["embedded", "cassandra"], default=os.environ.get("CRS_STORE", "embedded"))
     _cassandra_args(p)
-    p.add_argument("--keys-file", type=Path, help="card-data key file (default: $CRS_KEYS or DATA_DIR/keys.json)")
+    # Every flag below also reads an environment variable (CRS_KEYS_FILE, ...) so that Kubernetes overlays can
+    # patch the container's env by name (deploy/).
     p.add_argument(
-        "--api-keys-file", type=Path, help="API key hashes (default: $CRS_API_KEYS or DATA_DIR/api-keys.json)"
+        "--keys-file",
+        type=Path,
+        default=Path(os.environ["CRS_KEYS_FILE"]) if os.environ.get("CRS_KEYS_FILE") else None,
+        help="card-data key file ($CRS_KEYS_FILE; default: $CRS_KEYS or DATA_DIR/keys.json)",
     )
-    p.add_argument("--grace", type=float, default=10.0, help="seconds to drain in-flight RPCs on SIGTERM")
-    p.add_argument("--tls-cert", type=Path)
-    p.add_argument("--tls-key", type=Path)
-    p.add_argument("--tls-client-ca", type=Path, help="require client certificates signed by this CA (mTLS)")
-    p.add_argument("--allow-insecure", action="store_true", help="allow plaintext on a non-loopback address")
-    p.add_argument("--log-level", default="INFO")
+    p.add_argument(
+        "--api-keys-file",
+        type=Path,
+        default=Path(os.environ["CRS_API_KEYS_FILE"]) if os.environ.get("CRS_API_KEYS_FILE") else None,
+        help="API key hashes ($CRS_API_KEYS_FILE; default: $CRS_API_KEYS or DATA_DIR/api-keys.json)",
+    )
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=float(os.environ.get("CRS_GRACE", "10")),
+        help="seconds to drain in-flight RPCs on SIGTERM ($CRS_GRACE)",
+    )
+    p.add_argument(
+        "--tls-cert", type=Path, default=Path(os.environ["CRS_TLS_CERT"]) if os.environ.get("CRS_TLS_CERT") else None
+    )
+    p.add_argument(
+        "--tls-key", type=Path, default=Path(os.environ["CRS_TLS_KEY"]) if os.environ.get("CRS_TLS_KEY") else None
+    )
+    p.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        default=Path(os.environ["CRS_TLS_CLIENT_CA"]) if os.environ.get("CRS_TLS_CLIENT_CA") else None,
+        help="require client certificates signed by this CA (mTLS)",
+    )
+    p.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        default=os.environ.get("CRS_ALLOW_INSECURE", "") in ("1", "true"),
+        help="allow plaintext on a non-loopback address ($CRS_ALLOW_INSECURE=true)",
+    )
+    p.add_argument("--log-level", default=os.environ.get("CRS_LOG_LEVEL", "INFO"))
     g = p.add_argument_group("serving at volume (docs/operations.md)")
     g.add_argument(
         "--workers",
@@ -57,6 +86,12 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         type=int,
         default=int(os.environ.get("CRS_METRICS_PORT", "9464")),
         help="Prometheus /metrics on this port of --host (0: off)",
+    )
+    g.add_argument(
+        "--health-port",
+        type=int,
+        default=int(os.environ.get("CRS_HEALTH_PORT", "0")),
+        help="also serve grpc.health.v1 in plaintext on this port (for Kubernetes gRPC probes with TLS; 0: off)",
     )
     g.add_argument("--keepalive-time-ms", type=int, default=30_000, help="server pings idle connections this often")
     g.add_argument("--keepalive-timeout-ms", type=int, default=10_000, help="and drops them if no ack within this")
@@ -208,6 +243,7 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
         min_ping_interval_ms=args.min_ping_interval_ms,
         max_message_bytes=args.max_message_bytes,
         reuse_port=bool(args.worker_of),
+        health_port=args.health_port,
         worker_of=args.worker_of,
     )
     from crs.api import logs

@@ -55,6 +55,9 @@ SERVICE_NAMES = tuple(
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# grpc.health.v1 service name for liveness probes: SERVING while the process's event loop answers, whatever the
+# store's health (a lost Cassandra quorum must make pods unready, not restart them all); NOT_SERVING on drain.
+LIVENESS_SERVICE = "liveness"
 
 
 @dataclass
@@ -86,6 +89,9 @@ class ServerConfig:
     max_message_bytes: int = MAX_MESSAGE_BYTES
     reuse_port: bool = False  # SO_REUSEPORT: set for the workers of `crs serve --workers N`
     worker_of: int = 0  # pid of the supervising `crs serve --workers N` (0: a standalone server)
+    # A second, plaintext port that serves grpc.health.v1 only (0: none): Kubernetes' native gRPC probes
+    # cannot speak TLS, so with --tls-cert the probes use this port.
+    health_port: int = 0
 
 
 @dataclass
@@ -94,6 +100,7 @@ class Running:
     port: int
     health: health.aio.HealthServicer
     domain: Domain
+    health_server: grpc.aio.Server | None = None  # plaintext grpc.health.v1 only (--health-port)
 
 
 def _is_loopback(host: str) -> bool:
@@ -184,7 +191,12 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
     address = f"{config.host}:{config.port}"
     port = server.add_secure_port(address, creds) if creds else server.add_insecure_port(address)
-    return Running(server, port, health_servicer, domain)
+    health_server = None
+    if config.health_port:
+        health_server = grpc.aio.server(options=server_options(config))
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, health_server)
+        health_server.add_insecure_port(f"{config.host}:{config.health_port}")
+    return Running(server, port, health_servicer, domain, health_server)
 
 
 def server_options(config: ServerConfig) -> list[tuple[str, int]]:
@@ -253,6 +265,9 @@ async def serve(config: ServerConfig) -> None:
         _die_with_supervisor(config.worker_of)
     running = await build_server(config)
     await running.server.start()
+    if running.health_server is not None:
+        await running.health_server.start()
+    await running.health.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
     watcher = asyncio.create_task(_watch_store(running, config.health_interval_seconds))
     parent_watch = asyncio.create_task(_watch_parent(config.worker_of, stop)) if config.worker_of else None
     if config.metrics_port and not config.worker_of:
@@ -274,6 +289,8 @@ async def serve(config: ServerConfig) -> None:
         parent_watch.cancel()
     await running.health.enter_graceful_shutdown()
     await running.server.stop(config.grace_seconds)
+    if running.health_server is not None:
+        await running.health_server.stop(0)
     log.info("rpcs_stopped")
     try:
         # Calls cut off by the grace period may still have a write in flight: give it a moment, no more.
