@@ -111,24 +111,36 @@ def _ports(container: dict[str, Any]) -> dict[str, int]:
 
 def check_deployment(target: str, doc: dict[str, Any], defaults: dict[str, Any], docs: list[dict[str, Any]]) -> None:
     where = f"{target} Deployment/{doc['metadata']['name']}"
-    spec, pod = doc["spec"], doc["spec"]["template"]["spec"]
+    pod = doc["spec"]["template"]["spec"]
     (container,) = [c for c in pod["containers"] if c["name"] == "crs"]
+    _check_ports(where, doc, container, defaults)
+    _check_probes(where, container, defaults)
+    _check_drain_and_security(where, pod, container, defaults)
+    if target.endswith("production"):
+        _check_production(target, where, doc, container, docs)
+    _check_port_names(target, container, docs)
+
+
+def _check_ports(where: str, doc: dict[str, Any], container: dict[str, Any], defaults: dict[str, Any]) -> None:
     env, ports = _env(container), _ports(container)
     grpc_port = int(env.get("CRS_PORT", defaults["port"]))
     metrics_port = int(env.get("CRS_METRICS_PORT", defaults["metrics_port"]))
-    health_port = int(env.get("CRS_HEALTH_PORT", defaults["health_port"])) or grpc_port
     if grpc_port != defaults["port"] or ports.get("grpc") != grpc_port:
         problem(where, f"grpc port: env {grpc_port}, containerPort {ports.get('grpc')}, crs serve {defaults['port']}")
     if metrics_port != defaults["metrics_port"] or ports.get("metrics") != metrics_port:
         problem(where, f"metrics port: env {metrics_port}, containerPort {ports.get('metrics')}")
     annotations = doc["spec"]["template"]["metadata"].get("annotations", {})
-    if (
-        annotations.get("prometheus.io/port") != str(metrics_port)
-        or annotations.get("prometheus.io/path") != "/metrics"
-    ):
+    wanted = {"prometheus.io/port": str(metrics_port), "prometheus.io/path": "/metrics"}
+    if any(annotations.get(k) != v for k, v in wanted.items()):
         problem(where, "prometheus.io annotations do not match the metrics port and /metrics")
+
+
+def _check_probes(where: str, container: dict[str, Any], defaults: dict[str, Any]) -> None:
     from crs.api.server import LIVENESS_SERVICE
 
+    env = _env(container)
+    grpc_port = int(env.get("CRS_PORT", defaults["port"]))
+    health_port = int(env.get("CRS_HEALTH_PORT", defaults["health_port"])) or grpc_port
     for probe_name in ("startupProbe", "readinessProbe", "livenessProbe"):
         probe = container.get(probe_name)
         if not probe or "grpc" not in probe:
@@ -140,12 +152,18 @@ def check_deployment(target: str, doc: dict[str, Any], defaults: dict[str, Any],
             problem(where, f"{probe_name}: unknown health service {probe['grpc'].get('service')!r}")
     if container.get("livenessProbe", {}).get("grpc", {}).get("service") != LIVENESS_SERVICE:
         problem(where, f"livenessProbe must use the {LIVENESS_SERVICE!r} service (store health must not restart pods)")
-    grace = float(env.get("CRS_GRACE", defaults["grace"]))
+
+
+def _check_drain_and_security(
+    where: str, pod: dict[str, Any], container: dict[str, Any], defaults: dict[str, Any]
+) -> None:
+    grace = float(_env(container).get("CRS_GRACE", defaults["grace"]))
+    grace += float(_env(container).get("CRS_DRAIN_DELAY", defaults["drain_delay"]))
     pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
     if pre_stop < 1:
         problem(where, "want a preStop sleep so endpoints are removed before SIGTERM")
     if pod.get("terminationGracePeriodSeconds", 30) < pre_stop + grace + DRAIN_MARGIN_S:
-        problem(where, f"terminationGracePeriodSeconds < preStop {pre_stop} + grace {grace} + {DRAIN_MARGIN_S}")
+        problem(where, f"terminationGracePeriodSeconds < preStop {pre_stop} + drain {grace} + {DRAIN_MARGIN_S}")
     sc, psc = container.get("securityContext", {}), pod.get("securityContext", {})
     if not (sc.get("readOnlyRootFilesystem") and "ALL" in sc.get("capabilities", {}).get("drop", [])):
         problem(where, "container securityContext: want readOnlyRootFilesystem and capabilities.drop [ALL]")
@@ -153,31 +171,37 @@ def check_deployment(target: str, doc: dict[str, Any], defaults: dict[str, Any],
         problem(where, "pod securityContext: want runAsNonRoot and seccomp RuntimeDefault")
     if not all(k in container.get("resources", {}) for k in ("requests", "limits")):
         problem(where, "want resource requests and limits")
-    if target.endswith("production"):
-        if spec.get("replicas", 1) < 3:
-            problem(where, "production wants >= 3 replicas")
-        if spec.get("strategy", {}).get("rollingUpdate", {}).get("maxUnavailable") != 0:
-            problem(where, "production wants rollingUpdate.maxUnavailable 0")
-        kinds = {d["kind"] for d in docs}
-        for kind in ("PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "Job", "CassandraDatacenter"):
-            if kind not in kinds:
-                problem(target, f"production has no {kind}")
-        if not env.get("CRS_TLS_CERT") or env.get("CRS_ALLOW_INSECURE") == "true":
-            problem(where, "production serves TLS")
-    named = set(ports)
+
+
+def _check_production(
+    target: str, where: str, doc: dict[str, Any], container: dict[str, Any], docs: list[dict[str, Any]]
+) -> None:
+    spec, env = doc["spec"], _env(container)
+    if spec.get("replicas", 1) < 3:
+        problem(where, "production wants >= 3 replicas")
+    if spec.get("strategy", {}).get("rollingUpdate", {}).get("maxUnavailable") != 0:
+        problem(where, "production wants rollingUpdate.maxUnavailable 0")
+    kinds = {d["kind"] for d in docs}
+    for kind in ("PodDisruptionBudget", "HorizontalPodAutoscaler", "NetworkPolicy", "Job", "CassandraDatacenter"):
+        if kind not in kinds:
+            problem(target, f"production has no {kind}")
+    if not env.get("CRS_TLS_CERT") or env.get("CRS_ALLOW_INSECURE") == "true":
+        problem(where, "production serves TLS")
+
+
+def _check_port_names(target: str, container: dict[str, Any], docs: list[dict[str, Any]]) -> None:
+    named = set(_ports(container))
     for d in docs:
+        where = f"{target} {d['kind']}/{d['metadata']['name']}"
         if d["kind"] == "Service":
             for p in d["spec"]["ports"]:
                 if isinstance(p.get("targetPort"), str) and p["targetPort"] not in named:
-                    problem(
-                        f"{target} Service/{d['metadata']['name']}",
-                        f"targetPort {p['targetPort']} not a container port",
-                    )
+                    problem(where, f"targetPort {p['targetPort']} not a container port")
         if d["kind"] == "NetworkPolicy" and d["metadata"]["name"] == "crs":
             for rule in d["spec"].get("ingress", []):
                 for p in rule.get("ports", []):
                     if isinstance(p["port"], str) and p["port"] not in named:
-                        problem(f"{target} NetworkPolicy/crs", f"port {p['port']} not a container port")
+                        problem(where, f"port {p['port']} not a container port")
 
 
 def _free_port() -> int:

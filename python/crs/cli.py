@@ -48,6 +48,13 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         help="seconds to drain in-flight RPCs on SIGTERM ($CRS_GRACE)",
     )
     p.add_argument(
+        "--drain-delay",
+        type=float,
+        default=float(os.environ.get("CRS_DRAIN_DELAY", "0")),
+        help="on SIGTERM, seconds NOT_SERVING before the listener closes, so health-watching clients move away "
+        "($CRS_DRAIN_DELAY)",
+    )
+    p.add_argument(
         "--tls-cert", type=Path, default=Path(os.environ["CRS_TLS_CERT"]) if os.environ.get("CRS_TLS_CERT") else None
     )
     p.add_argument(
@@ -213,7 +220,7 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
 
         logs.configure(args.log_level)
         return supervisor.Supervisor(
-            argv, workers, args.host, args.port, args.port_file, args.metrics_port, args.grace
+            argv, workers, args.host, args.port, args.port_file, args.metrics_port, args.grace, args.drain_delay
         ).run()
 
     from crs.api.server import ServerConfig, serve
@@ -226,6 +233,7 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
         keys_file=args.keys_file,
         api_keys_file=args.api_keys_file,
         grace_seconds=args.grace,
+        drain_delay_seconds=args.drain_delay,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         tls_client_ca=args.tls_client_ca,

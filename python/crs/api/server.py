@@ -92,6 +92,10 @@ class ServerConfig:
     # A second, plaintext port that serves grpc.health.v1 only (0: none): Kubernetes' native gRPC probes
     # cannot speak TLS, so with --tls-cert the probes use this port.
     health_port: int = 0
+    # SIGTERM: seconds between health NOT_SERVING and closing the listener. Clients that watch health
+    # (deploy/client/service_config.json healthCheckConfig) stop sending new calls here first, so none race
+    # the shutdown (such a call would be CANCELLED, which no client retries).
+    drain_delay_seconds: float = 0.0
 
 
 @dataclass
@@ -283,11 +287,13 @@ async def serve(config: ServerConfig) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    log.info("draining", grace_seconds=config.grace_seconds)
+    log.info("draining", grace_seconds=config.grace_seconds, drain_delay_seconds=config.drain_delay_seconds)
     watcher.cancel()
     if parent_watch is not None:
         parent_watch.cancel()
     await running.health.enter_graceful_shutdown()
+    if config.drain_delay_seconds > 0:
+        await asyncio.sleep(config.drain_delay_seconds)
     await running.server.stop(config.grace_seconds)
     if running.health_server is not None:
         await running.health_server.stop(0)

@@ -72,13 +72,14 @@ class Supervisor:
         port_file: Path | None,
         metrics_port: int,
         grace_seconds: float,
+        drain_delay_seconds: float = 0.0,
     ) -> None:
         self._serve_argv = list(serve_argv)
         self._host = host
         self._port = port
         self._port_file = port_file
         self._metrics_port = metrics_port
-        self._grace = grace_seconds
+        self._grace = grace_seconds + drain_delay_seconds
         self._slots = [_Slot(i) for i in range(workers)]
         self._stopping = False
         self._log = logs.get()
