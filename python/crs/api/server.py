@@ -275,8 +275,11 @@ async def serve(config: ServerConfig) -> None:
     watcher = asyncio.create_task(_watch_store(running, config.health_interval_seconds))
     parent_watch = asyncio.create_task(_watch_parent(config.worker_of, stop)) if config.worker_of else None
     if config.metrics_port and not config.worker_of:
-        bound = metrics.start_server(config.metrics_port, config.host)
-        log.info("metrics_serving", host=config.host, port=bound, path="/metrics")
+        try:
+            bound = metrics.start_server(config.metrics_port, config.host)
+            log.info("metrics_serving", host=config.host, port=bound, path="/metrics")
+        except OSError as e:  # metrics are not worth an outage: serve without them, loudly
+            log.error("metrics_port_unavailable", port=config.metrics_port, error=str(e))
     if config.port_file is not None:
         tmp = config.port_file.with_suffix(".tmp")
         tmp.write_text(str(running.port))

@@ -148,7 +148,11 @@ class Supervisor:
 
             registry = CollectorRegistry()
             MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-            server, _ = start_http_server(self._metrics_port, addr=self._host, registry=registry)
+            try:
+                server, _ = start_http_server(self._metrics_port, addr=self._host, registry=registry)
+            except OSError as e:  # metrics are not worth an outage: serve without them, loudly
+                self._log.error("metrics_port_unavailable", port=self._metrics_port, error=str(e))
+                return
             self._log.info("metrics_serving", host=self._host, port=server.server_port, path="/metrics")
 
     def _worker_port_file(self, slot: _Slot) -> Path:
