@@ -214,7 +214,7 @@ def live_check(docs: list[dict[str, Any]]) -> None:
     """The dev overlay's env, on loopback and free ports, with a health port: every probe answers SERVING."""
     (deploy,) = [d for d in docs if d["kind"] == "Deployment"]
     container = deploy["spec"]["template"]["spec"]["containers"][0]
-    env = {k: v for k, v in _env(container).items() if not k.endswith("_FILE") and k != "PROMETHEUS_MULTIPROC_DIR"}
+    env = {k: v for k, v in _env(container).items() if not k.endswith("_FILE")}
     probe = ROOT / ".tools" / "bin" / "grpc-health-probe"
     with tempfile.TemporaryDirectory(prefix="crs-check-deploy-") as tmp:
         port, metrics, health = _free_port(), _free_port(), _free_port()
@@ -225,6 +225,7 @@ def live_check(docs: list[dict[str, Any]]) -> None:
             CRS_HEALTH_PORT=str(health),
             CRS_DATA_DIR=tmp,
             CRS_WORKERS="2",  # the supervisor path, as in the pod
+            PROMETHEUS_MULTIPROC_DIR=f"{tmp}/metrics",  # not created beforehand, as in the pod's empty /tmp
         )
         full_env = {**{k: v for k, v in os.environ.items() if not k.startswith("CRS_")}, **env}
         full_env["PYTHONPATH"] = str(ROOT / "python")

@@ -223,6 +223,9 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
             argv, workers, args.host, args.port, args.port_file, args.metrics_port, args.grace, args.drain_delay
         ).run()
 
+    if not args.worker_of:
+        # One standalone process needs no multiprocess metrics (and its directory may not exist).
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     from crs.api.server import ServerConfig, serve
 
     config = ServerConfig(
