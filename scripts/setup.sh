@@ -11,6 +11,7 @@ PYTHON=${PYTHON:-python3}
 GRPCURL_VERSION=v1.9.4
 HEALTH_PROBE_VERSION=v0.4.62
 GHZ_VERSION=v0.120.0
+KUSTOMIZE_VERSION=v5.8.1
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required" >&2; exit 1; }
 command -v go >/dev/null || { echo "setup: go is required for grpcurl and grpc-health-probe" >&2; exit 1; }
@@ -31,6 +32,8 @@ export GOBIN="$PWD/.tools/bin"
 [ -x .tools/bin/grpc-health-probe ] || go install "github.com/grpc-ecosystem/grpc-health-probe@${HEALTH_PROBE_VERSION}"
 # ghz drives the benchmark (bench/run.py).
 [ -x .tools/bin/ghz ] || go install "github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}"
+# kustomize renders deploy/ overlays for scripts/check_deploy.py
+[ -x .tools/bin/kustomize ] || go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}"
 # Apache Cassandra 5.0 jars (Maven Central) for the Cassandra backend's local nodes and tests.
 if command -v mvn >/dev/null && command -v java >/dev/null; then
   bash scripts/cassandra.sh fetch

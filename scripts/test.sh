@@ -18,6 +18,11 @@ echo "== stub matches the extension (mypy.stubtest)"
 (cd python && ../.venv/bin/python -m mypy.stubtest crs._core)
 echo "== rust: fmt, clippy, tests"
 (cd rust_core && cargo fmt --check && cargo clippy --all-targets -q -- -D warnings && cargo test -q)
+echo "== deploy/: kustomize build, Kubernetes schemas, ports/probes/drain timing, live probes (scripts/check_deploy.py)"
+.venv/bin/python scripts/check_deploy.py
+echo "== wheel and image steps: the Dockerfile's scripts/build_wheel.sh, then its install + entrypoint (check_wheel.sh)"
+bash scripts/build_wheel.sh
+bash scripts/check_wheel.sh
 echo "== pytest: unit, property, contract and integration tests on both backends (starts one Cassandra node)"
 .venv/bin/python -m pytest -m "not slow" "$@"
 echo "== pytest: slow suites (three-node Cassandra, RF=3)"

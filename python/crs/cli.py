@@ -29,17 +29,91 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CRS_DATA_DIR", "var")))
     p.add_argument("--store", choices=["embedded", "cassandra"], default=os.environ.get("CRS_STORE", "embedded"))
     _cassandra_args(p)
-    p.add_argument("--keys-file", type=Path, help="card-data key file (default: $CRS_KEYS or DATA_DIR/keys.json)")
+    # Every flag below also reads an environment variable (CRS_KEYS_FILE, ...) so that Kubernetes overlays can
+    # patch the container's env by name (deploy/).
     p.add_argument(
-        "--api-keys-file", type=Path, help="API key hashes (default: $CRS_API_KEYS or DATA_DIR/api-keys.json)"
+        "--keys-file",
+        type=Path,
+        default=Path(os.environ["CRS_KEYS_FILE"]) if os.environ.get("CRS_KEYS_FILE") else None,
+        help="card-data key file ($CRS_KEYS_FILE; default: $CRS_KEYS or DATA_DIR/keys.json)",
     )
-    p.add_argument("--grace", type=float, default=10.0, help="seconds to drain in-flight RPCs on SIGTERM")
-    p.add_argument("--tls-cert", type=Path)
-    p.add_argument("--tls-key", type=Path)
-    p.add_argument("--tls-client-ca", type=Path, help="require client certificates signed by this CA (mTLS)")
-    p.add_argument("--allow-insecure", action="store_true", help="allow plaintext on a non-loopback address")
-    p.add_argument("--log-level", default="INFO")
-    p.add_argument("--cluster-rules", type=Path, help="per-tenant cluster link rules (JSON, docs/clusters.md)")
+    p.add_argument(
+        "--api-keys-file",
+        type=Path,
+        default=Path(os.environ["CRS_API_KEYS_FILE"]) if os.environ.get("CRS_API_KEYS_FILE") else None,
+        help="API key hashes ($CRS_API_KEYS_FILE; default: $CRS_API_KEYS or DATA_DIR/api-keys.json)",
+    )
+    p.add_argument(
+        "--grace",
+        type=float,
+        default=float(os.environ.get("CRS_GRACE", "10")),
+        help="seconds to drain in-flight RPCs on SIGTERM ($CRS_GRACE)",
+    )
+    p.add_argument(
+        "--drain-delay",
+        type=float,
+        default=float(os.environ.get("CRS_DRAIN_DELAY", "0")),
+        help="on SIGTERM, seconds NOT_SERVING before the listener closes, so health-watching clients move away "
+        "($CRS_DRAIN_DELAY)",
+    )
+    p.add_argument(
+        "--tls-cert", type=Path, default=Path(os.environ["CRS_TLS_CERT"]) if os.environ.get("CRS_TLS_CERT") else None
+    )
+    p.add_argument(
+        "--tls-key", type=Path, default=Path(os.environ["CRS_TLS_KEY"]) if os.environ.get("CRS_TLS_KEY") else None
+    )
+    p.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        default=Path(os.environ["CRS_TLS_CLIENT_CA"]) if os.environ.get("CRS_TLS_CLIENT_CA") else None,
+        help="require client certificates signed by this CA (mTLS)",
+    )
+    p.add_argument(
+        "--allow-insecure",
+        action="store_true",
+        default=os.environ.get("CRS_ALLOW_INSECURE", "") in ("1", "true"),
+        help="allow plaintext on a non-loopback address ($CRS_ALLOW_INSECURE=true)",
+    )
+    p.add_argument("--log-level", default=os.environ.get("CRS_LOG_LEVEL", "INFO"))
+    p.add_argument(
+        "--cluster-rules",
+        type=Path,
+        default=Path(os.environ["CRS_CLUSTER_RULES"]) if os.environ.get("CRS_CLUSTER_RULES") else None,
+        help="per-tenant cluster link rules, JSON ($CRS_CLUSTER_RULES; docs/clusters.md)",
+    )
+    g = p.add_argument_group("serving at volume (docs/operations.md)")
+    g.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ["CRS_WORKERS"]) if os.environ.get("CRS_WORKERS") else None,
+        help="server processes sharing the port (SO_REUSEPORT) under a supervisor; default: CPU cores; "
+        "1: one process, no supervisor",
+    )
+    g.add_argument("--worker-of", type=int, default=0, help=argparse.SUPPRESS)
+    g.add_argument(
+        "--max-concurrent-rpcs",
+        type=int,
+        default=int(os.environ.get("CRS_MAX_CONCURRENT_RPCS", "0")),
+        help="per process: CRS calls beyond this many in flight are refused with RESOURCE_EXHAUSTED (0: no limit)",
+    )
+    g.add_argument(
+        "--metrics-port",
+        type=int,
+        default=int(os.environ.get("CRS_METRICS_PORT", "9464")),
+        help="Prometheus /metrics on this port of --host (0: off)",
+    )
+    g.add_argument(
+        "--health-port",
+        type=int,
+        default=int(os.environ.get("CRS_HEALTH_PORT", "0")),
+        help="also serve grpc.health.v1 in plaintext on this port (for Kubernetes gRPC probes with TLS; 0: off)",
+    )
+    g.add_argument("--keepalive-time-ms", type=int, default=30_000, help="server pings idle connections this often")
+    g.add_argument("--keepalive-timeout-ms", type=int, default=10_000, help="and drops them if no ack within this")
+    g.add_argument(
+        "--min-ping-interval-ms", type=int, default=10_000, help="clients may ping at most this often (keepalive)"
+    )
+    g.add_argument("--max-message-bytes", type=int, default=16 * 1024 * 1024, help="request and response size cap")
 
 
 def _cassandra_args(p: argparse.ArgumentParser) -> None:
@@ -131,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        return _serve(args)
+        return _serve(args, list(argv) if argv is not None else sys.argv[1:])
     if args.command == "migrate":
         return _migrate(args)
     if args.command == "seed":
@@ -162,7 +236,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _client(args)
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, argv: list[str]) -> int:
+    from crs.api import supervisor
+
+    workers = args.workers if args.workers is not None else supervisor.default_workers()
+    if workers < 1:
+        print("crs: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if workers > 1 and not args.worker_of:
+        from crs.api import logs
+
+        logs.configure(args.log_level)
+        return supervisor.Supervisor(
+            argv, workers, args.host, args.port, args.port_file, args.metrics_port, args.grace, args.drain_delay
+        ).run()
+
+    if not args.worker_of:
+        # One standalone process needs no multiprocess metrics (and its directory may not exist).
+        os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
     from crs.api.server import ServerConfig, serve
 
     config = ServerConfig(
@@ -173,6 +264,7 @@ def _serve(args: argparse.Namespace) -> int:
         keys_file=args.keys_file,
         api_keys_file=args.api_keys_file,
         grace_seconds=args.grace,
+        drain_delay_seconds=args.drain_delay,
         tls_cert=args.tls_cert,
         tls_key=args.tls_key,
         tls_client_ca=args.tls_client_ca,
@@ -184,6 +276,15 @@ def _serve(args: argparse.Namespace) -> int:
         keyspace=args.keyspace,
         local_dc=args.local_dc,
         cluster_rules_file=args.cluster_rules,
+        max_concurrent_rpcs=args.max_concurrent_rpcs,
+        metrics_port=args.metrics_port,
+        keepalive_time_ms=args.keepalive_time_ms,
+        keepalive_timeout_ms=args.keepalive_timeout_ms,
+        min_ping_interval_ms=args.min_ping_interval_ms,
+        max_message_bytes=args.max_message_bytes,
+        reuse_port=bool(args.worker_of),
+        health_port=args.health_port,
+        worker_of=args.worker_of,
     )
     from crs.api import logs
     from crs.storage.base import StoreUnavailable

@@ -256,6 +256,11 @@ class CrsServer:
             self.backend,
             "--grace",
             str(self.grace_s),
+            # one process and no metrics port unless a test asks (later flags win)
+            "--workers",
+            "1",
+            "--metrics-port",
+            "0",
             *self._backend_args(),
             *self.extra_args,
         ]

@@ -58,7 +58,7 @@ def test_serve_refuses_a_missing_keyspace(cassandra_cluster: Any, tmp_path: Path
     generate_card_keys(tmp_path / "keys.json")
     write_api_keys(tmp_path / "api-keys.json")
     proc = _crs(
-        "serve", "--store", "cassandra", "--contact-points", "127.0.0.1",
+        "serve", "--workers", "1", "--metrics-port", "0", "--store", "cassandra", "--contact-points", "127.0.0.1",
         "--keyspace", "crs_absent_" + uuid.uuid4().hex[:6], "--port", "0", "--data-dir", str(tmp_path / "data"),
         "--keys-file", str(tmp_path / "keys.json"), "--api-keys-file", str(tmp_path / "api-keys.json"),
     )  # fmt: skip
@@ -70,7 +70,8 @@ def test_serve_fails_clearly_without_cassandra(tmp_path: Path) -> None:
     generate_card_keys(tmp_path / "keys.json")
     write_api_keys(tmp_path / "api-keys.json")
     proc = _crs(
-        "serve", "--store", "cassandra", "--contact-points", "127.0.0.9", "--cassandra-port", "1",
+        "serve", "--workers", "1", "--metrics-port", "0",
+        "--store", "cassandra", "--contact-points", "127.0.0.9", "--cassandra-port", "1",
         "--port", "0", "--data-dir", str(tmp_path / "data"), "--keys-file", str(tmp_path / "keys.json"),
         "--api-keys-file", str(tmp_path / "api-keys.json"),
     )  # fmt: skip

@@ -27,7 +27,22 @@ def test_every_api_example_runs(tmp_path: Path) -> None:
     port_file = tmp_path / "port"
     log = (tmp_path / "server.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "crs", "serve", "--port", "0", "--port-file", str(port_file), "--data-dir", str(data)],
+        [
+            sys.executable,
+            "-m",
+            "crs",
+            "serve",
+            "--workers",
+            "1",
+            "--metrics-port",
+            "0",
+            "--port",
+            "0",
+            "--port-file",
+            str(port_file),
+            "--data-dir",
+            str(data),
+        ],
         stderr=log,
         cwd=ROOT,
     )

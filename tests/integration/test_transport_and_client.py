@@ -77,7 +77,8 @@ def _start(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen[bytes], int]:
     port_file = tmp_path / "port"
     proc = subprocess.Popen(
         [
-            sys.executable, "-m", "crs", "serve", "--port", "0", "--port-file", str(port_file),
+            sys.executable, "-m", "crs", "serve", "--workers", "1", "--metrics-port", "0",
+            "--port", "0", "--port-file", str(port_file),
             "--data-dir", str(tmp_path / "data"), "--keys-file", str(tmp_path / "keys.json"),
             "--api-keys-file", str(tmp_path / "api-keys.json"), *flags,
         ],
@@ -139,7 +140,8 @@ def test_plaintext_off_loopback_is_refused(tmp_path: Path) -> None:
     write_api_keys(tmp_path / "api-keys.json")
     proc = subprocess.run(
         [
-            sys.executable, "-m", "crs", "serve", "--host", "0.0.0.0", "--port", "0",
+            sys.executable, "-m", "crs", "serve", "--workers", "1", "--metrics-port", "0",
+            "--host", "0.0.0.0", "--port", "0",
             "--data-dir", str(tmp_path / "data"), "--keys-file", str(tmp_path / "keys.json"),
             "--api-keys-file", str(tmp_path / "api-keys.json"),
         ],

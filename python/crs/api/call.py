@@ -20,3 +20,12 @@ def own_tenant(tenant: str, resource: str = "") -> str:
     if tenant != ctx.tenant:
         raise NotFound(f"{resource or 'resource'} not found", "NOT_FOUND", {}, "", resource)
     return tenant
+
+
+# The caller's deadline as a time.monotonic() instant (None: the caller set none), set by the interceptor and
+# checked by ObservedStore before every store operation.
+DEADLINE: ContextVar[float | None] = ContextVar("crs_deadline", default=None)
+
+
+class DeadlineExceeded(Exception):
+    """The caller's deadline passed before the store work started: nothing was read or written."""

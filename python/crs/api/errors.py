@@ -76,3 +76,9 @@ def unavailable_status(message: str) -> grpc.Status:
     status = status_pb2.Status(code=code_pb2.UNAVAILABLE, message=message)
     status.details.append(_pack(error_details_pb2.ErrorInfo(reason="STORE_UNAVAILABLE", domain=DOMAIN)))
     return rpc_status.to_status(status)
+
+
+def deadline_status(message: str) -> grpc.Status:
+    status = status_pb2.Status(code=code_pb2.DEADLINE_EXCEEDED, message=message)
+    status.details.append(_pack(error_details_pb2.ErrorInfo(reason="DEADLINE_EXCEEDED", domain=DOMAIN)))
+    return rpc_status.to_status(status)

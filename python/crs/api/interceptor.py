@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, cast
@@ -12,9 +13,9 @@ from google.protobuf.message import Message
 
 from crs._core import KeyRing, is_token_shaped
 from crs.api import errors as api_errors
-from crs.api import logs
+from crs.api import logs, metrics
 from crs.api.auth import ApiKeys
-from crs.api.call import CURRENT
+from crs.api.call import CURRENT, DEADLINE, DeadlineExceeded
 from crs.api.methods import POLICIES, PUBLIC_PREFIXES, Policy
 from crs.domain import audit
 from crs.domain.context import CallContext, Principal
@@ -46,10 +47,20 @@ def _metadata(context: grpc.aio.ServicerContext[Any, Any], key: str) -> str | No
 
 
 class CrsInterceptor(grpc.aio.ServerInterceptor):
-    def __init__(self, keys: ApiKeys, store: Store, keyring: KeyRing) -> None:
+    """``max_concurrent``: CRS calls in flight beyond this are shed at once with RESOURCE_EXHAUSTED (0: no limit).
+
+    The limit is applied here rather than with grpc's own ``maximum_concurrent_rpcs``: grpc refuses over-limit
+    calls before any interceptor runs (so they could not be counted) and counts health checks too (so a
+    loaded pod would fail its probes). Health and reflection are never shed.
+    """
+
+    def __init__(self, keys: ApiKeys, store: Store, keyring: KeyRing, max_concurrent: int = 0) -> None:
         self._keys = keys
         self._store = store
         self._keyring = keyring
+        self._max_concurrent = max_concurrent
+        self._in_flight = 0
+        self._pid = os.getpid()  # which worker of `crs serve --workers N` served the call
         self._log = logs.get()
 
     async def intercept_service(
@@ -69,65 +80,106 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
 
     def _wrap(self, method: str, policy: Policy, inner: Behavior) -> Behavior:
         async def behavior(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-            started = time.perf_counter()
-            request_id = str(getattr(request, "request_id", "")) or (_metadata(context, "x-request-id") or "")
-            principal: Principal | None = None
-            code = "OK"
-            failure: grpc.Status | None = None
+            if self._max_concurrent and self._in_flight >= self._max_concurrent:
+                metrics.SHED.labels(method=method).inc()
+                metrics.REQUESTS.labels(method=method, code="RESOURCE_EXHAUSTED").inc()
+                await context.abort(
+                    grpc.StatusCode.RESOURCE_EXHAUSTED,
+                    "server overloaded: too many calls in flight; retry with backoff",
+                )
+            self._in_flight += 1
+            in_flight = metrics.IN_FLIGHT.labels(method=method)
+            in_flight.inc()
             try:
-                principal = self._keys.authenticate(_metadata(context, "authorization"))
-                ctx = CallContext(
-                    principal,
-                    method,
-                    request_id,
-                    # keyed: the request may hold a PAN, and this hash is stored with the request_id
-                    self._keyring.mac("request-hash/v1", request.SerializeToString(deterministic=True)).hex(),
-                    context.peer() or "",
-                )
-                token = CURRENT.set(ctx)
-                try:
-                    if not principal.has(policy.scope):
-                        raise PermissionDenied(f"this API key lacks the '{policy.scope}' scope", "MISSING_SCOPE")
-                    return await inner(request, context)
-                except DomainError as err:
-                    if policy.audit_failures:
-                        await self._audit_failure(ctx, request, api_errors.code_of(err).name)
-                    raise
-                finally:
-                    CURRENT.reset(token)
-            except DomainError as err:
-                code = api_errors.code_of(err).name
-                failure = api_errors.to_status(err)
-            except StoreUnavailable:
-                code = "UNAVAILABLE"
-                failure = api_errors.unavailable_status("the store is unavailable; retry")
-            except asyncio.CancelledError:
-                code = "CANCELLED"
-                raise
-            except Exception as exc:  # never crash, never echo input: log the type only
-                code = "INTERNAL"
-                self._log.error("unhandled", method=method, error_type=type(exc).__name__)
-                failure = api_errors.internal_status()
+                return await self._call(method, policy, inner, request, context)
             finally:
-                self._log.info(
-                    "rpc",
-                    method=method,
-                    code=code,
-                    latency_ms=round((time.perf_counter() - started) * 1000, 3),
-                    tenant=principal.tenant if principal else None,
-                    actor=principal.key_id if principal else None,
-                    request_id=request_id or None,
-                    peer=context.peer(),
-                )
-            assert failure is not None
-            await context.abort(failure.code, failure.details, failure.trailing_metadata)
+                self._in_flight -= 1
+                in_flight.dec()
 
         return behavior
 
+    async def _call(
+        self,
+        method: str,
+        policy: Policy,
+        inner: Behavior,
+        request: Message,
+        context: grpc.aio.ServicerContext[Any, Any],
+    ) -> Any:
+        started = time.perf_counter()
+        request_id = str(getattr(request, "request_id", "")) or (_metadata(context, "x-request-id") or "")
+        principal: Principal | None = None
+        code = "OK"
+        failure: grpc.Status | None = None
+        remaining = context.time_remaining()
+        deadline_token = DEADLINE.set(None if remaining is None else time.monotonic() + remaining)
+        try:
+            if remaining is not None and remaining <= 0:
+                raise DeadlineExceeded("the caller's deadline passed before the call started")
+            principal = self._keys.authenticate(_metadata(context, "authorization"))
+            ctx = CallContext(
+                principal,
+                method,
+                request_id,
+                # keyed: the request may hold a PAN, and this hash is stored with the request_id
+                self._keyring.mac("request-hash/v1", request.SerializeToString(deterministic=True)).hex(),
+                context.peer() or "",
+            )
+            token = CURRENT.set(ctx)
+            try:
+                if not principal.has(policy.scope):
+                    raise PermissionDenied(f"this API key lacks the '{policy.scope}' scope", "MISSING_SCOPE")
+                return await inner(request, context)
+            except DomainError as err:
+                if policy.audit_failures:
+                    await self._audit_failure(ctx, request, api_errors.code_of(err).name)
+                raise
+            finally:
+                CURRENT.reset(token)
+        except DomainError as err:
+            code = api_errors.code_of(err).name
+            failure = api_errors.to_status(err)
+        except DeadlineExceeded:
+            code = "DEADLINE_EXCEEDED"
+            failure = api_errors.deadline_status(
+                "the deadline passed before the store work started; nothing was written"
+            )
+        except StoreUnavailable:
+            code = "UNAVAILABLE"
+            failure = api_errors.unavailable_status("the store is unavailable; retry")
+        except asyncio.CancelledError:
+            code = "CANCELLED"
+            raise
+        except Exception as exc:  # never crash, never echo input: log the type only
+            code = "INTERNAL"
+            self._log.error("unhandled", method=method, error_type=type(exc).__name__)
+            failure = api_errors.internal_status()
+        finally:
+            DEADLINE.reset(deadline_token)
+            elapsed = time.perf_counter() - started
+            metrics.REQUESTS.labels(method=method, code=code).inc()
+            metrics.DURATION.labels(method=method).observe(elapsed)
+            self._log.info(
+                "rpc",
+                method=method,
+                code=code,
+                latency_ms=round(elapsed * 1000, 3),
+                tenant=principal.tenant if principal else None,
+                actor=principal.key_id if principal else None,
+                request_id=request_id or None,
+                peer=context.peer(),
+                pid=self._pid,
+            )
+        assert failure is not None
+        await context.abort(failure.code, failure.details, failure.trailing_metadata)
+
     async def _audit_failure(self, ctx: CallContext, request: Message, outcome: str) -> None:
+        deadline_token = DEADLINE.set(None)  # a refusal is audited even when the caller has given up
         try:
             await audit.record_outcome(
                 self._store, ctx, resource_of(request), outcome, purpose=str(getattr(request, "purpose", ""))
             )
         except Exception as exc:  # the refusal stands even if its audit write fails; say so loudly
             self._log.error("audit_write_failed", method=ctx.method, error_type=type(exc).__name__)
+        finally:
+            DEADLINE.reset(deadline_token)

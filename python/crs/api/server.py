@@ -14,10 +14,11 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from crs._core import KeyRing
-from crs.api import logs, reflection
+from crs.api import logs, metrics, reflection
 from crs.api.auth import ApiKeys, add_key
 from crs.api.cluster_servicers import ClusterServicer, IdentifierServicer, LookupServicer
 from crs.api.interceptor import CrsInterceptor
+from crs.api.observed_store import ObservedStore
 from crs.api.servicers import (
     AccountServicer,
     AuditServicer,
@@ -63,6 +64,9 @@ SERVICE_NAMES = tuple(
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# grpc.health.v1 service name for liveness probes: SERVING while the process's event loop answers, whatever the
+# store's health (a lost Cassandra quorum must make pods unready, not restart them all); NOT_SERVING on drain.
+LIVENESS_SERVICE = "liveness"
 
 
 @dataclass
@@ -87,6 +91,22 @@ class ServerConfig:
     keyspace: str = "crs"
     local_dc: str = "dc1"
     health_interval_seconds: float = 1.0
+    # Serving and tuning (see docs/operations.md "Serving at payment volumes").
+    max_concurrent_rpcs: int = 0  # 0: no limit; over it CRS calls get RESOURCE_EXHAUSTED and count as shed
+    metrics_port: int = metrics.DEFAULT_PORT  # 0: no metrics endpoint
+    keepalive_time_ms: int = 30_000
+    keepalive_timeout_ms: int = 10_000
+    min_ping_interval_ms: int = 10_000  # clients pinging more often than this get GOAWAY(too_many_pings)
+    max_message_bytes: int = MAX_MESSAGE_BYTES
+    reuse_port: bool = False  # SO_REUSEPORT: set for the workers of `crs serve --workers N`
+    worker_of: int = 0  # pid of the supervising `crs serve --workers N` (0: a standalone server)
+    # A second, plaintext port that serves grpc.health.v1 only (0: none): Kubernetes' native gRPC probes
+    # cannot speak TLS, so with --tls-cert the probes use this port.
+    health_port: int = 0
+    # SIGTERM: seconds between health NOT_SERVING and closing the listener. Clients that watch health
+    # (deploy/client/service_config.json healthCheckConfig) stop sending new calls here first, so none race
+    # the shutdown (such a call would be CANCELLED, which no client retries).
+    drain_delay_seconds: float = 0.0
 
 
 @dataclass
@@ -95,6 +115,7 @@ class Running:
     port: int
     health: health.aio.HealthServicer
     domain: Domain
+    health_server: grpc.aio.Server | None = None  # plaintext grpc.health.v1 only (--health-port)
 
 
 def _is_loopback(host: str) -> bool:
@@ -166,19 +187,14 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
         raise ValueError("plaintext gRPC is only served on loopback; pass --tls-cert/--tls-key or --allow-insecure")
     keyring = load_keyring(config)
     api_keys = load_api_keys(config)
-    store = store or open_store(config)
+    store = ObservedStore(store or open_store(config))
+    metrics.set_key_ids(keyring.key_ids(), keyring.active_key_id)
     rules = TenantRules.from_file(config.cluster_rules_file) if config.cluster_rules_file else TenantRules()
     domain = Domain(store, keyring, rules)
+    domain.clusters.engine.on_index_size = metrics.set_cluster_index_size
     server = grpc.aio.server(
-        interceptors=[CrsInterceptor(api_keys, store, keyring)],
-        options=[
-            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.keepalive_time_ms", 30_000),
-            ("grpc.keepalive_timeout_ms", 10_000),
-            ("grpc.http2.min_ping_interval_without_data_ms", 10_000),
-            ("grpc.keepalive_permit_without_calls", 1),
-        ],
+        interceptors=[CrsInterceptor(api_keys, store, keyring, config.max_concurrent_rpcs)],
+        options=server_options(config),
     )
     customer_pb2_grpc.add_CustomerServiceServicer_to_server(CustomerServicer(domain), server)
     account_pb2_grpc.add_AccountServiceServicer_to_server(AccountServicer(domain), server)
@@ -194,7 +210,50 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
     address = f"{config.host}:{config.port}"
     port = server.add_secure_port(address, creds) if creds else server.add_insecure_port(address)
-    return Running(server, port, health_servicer, domain)
+    health_server = None
+    if config.health_port:
+        health_server = grpc.aio.server(options=server_options(config))
+        health_pb2_grpc.add_HealthServicer_to_server(health_servicer, health_server)
+        health_server.add_insecure_port(f"{config.host}:{config.health_port}")
+    return Running(server, port, health_servicer, domain, health_server)
+
+
+def server_options(config: ServerConfig) -> list[tuple[str, int]]:
+    return [
+        ("grpc.max_receive_message_length", config.max_message_bytes),
+        ("grpc.max_send_message_length", config.max_message_bytes),
+        ("grpc.keepalive_time_ms", config.keepalive_time_ms),
+        ("grpc.keepalive_timeout_ms", config.keepalive_timeout_ms),
+        ("grpc.http2.min_ping_interval_without_data_ms", config.min_ping_interval_ms),
+        ("grpc.http2.min_recv_ping_interval_without_data_ms", config.min_ping_interval_ms),
+        ("grpc.keepalive_permit_without_calls", 1),
+        ("grpc.http2.max_ping_strikes", 2),
+        # grpc turns SO_REUSEPORT on by default on Linux: a standalone server turns it off so that a second
+        # server started on the same port by mistake fails to bind instead of silently sharing the traffic.
+        ("grpc.so_reuseport", 1 if config.reuse_port else 0),
+    ]
+
+
+def _die_with_supervisor(supervisor: int) -> None:
+    """A worker must not outlive its supervisor (e.g. one killed with SIGKILL): SIGTERM, i.e. drain, when it dies."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass  # not Linux: the parent watch below still notices
+    if os.getppid() != supervisor:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+async def _watch_parent(supervisor: int, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        if os.getppid() != supervisor:
+            logs.get().warning("supervisor_gone", supervisor=supervisor)
+            stop.set()
+            return
+        await asyncio.sleep(1.0)
 
 
 async def _set_health(running: Running, serving: bool) -> None:
@@ -220,24 +279,42 @@ async def _watch_store(running: Running, interval: float) -> None:
 async def serve(config: ServerConfig) -> None:
     logs.configure(config.log_level)
     log = logs.get()
+    stop = asyncio.Event()
+    if config.worker_of:
+        _die_with_supervisor(config.worker_of)
     running = await build_server(config)
     await running.server.start()
+    if running.health_server is not None:
+        await running.health_server.start()
+    await running.health.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
     watcher = asyncio.create_task(_watch_store(running, config.health_interval_seconds))
+    parent_watch = asyncio.create_task(_watch_parent(config.worker_of, stop)) if config.worker_of else None
+    if config.metrics_port and not config.worker_of:
+        try:
+            bound = metrics.start_server(config.metrics_port, config.host)
+            log.info("metrics_serving", host=config.host, port=bound, path="/metrics")
+        except OSError as e:  # metrics are not worth an outage: serve without them, loudly
+            log.error("metrics_port_unavailable", port=config.metrics_port, error=str(e))
     if config.port_file is not None:
         tmp = config.port_file.with_suffix(".tmp")
         tmp.write_text(str(running.port))
         os.replace(tmp, config.port_file)
     log.info("serving", host=config.host, port=running.port, store=config.store, pid=os.getpid())
 
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
-    log.info("draining", grace_seconds=config.grace_seconds)
+    log.info("draining", grace_seconds=config.grace_seconds, drain_delay_seconds=config.drain_delay_seconds)
     watcher.cancel()
+    if parent_watch is not None:
+        parent_watch.cancel()
     await running.health.enter_graceful_shutdown()
+    if config.drain_delay_seconds > 0:
+        await asyncio.sleep(config.drain_delay_seconds)
     await running.server.stop(config.grace_seconds)
+    if running.health_server is not None:
+        await running.health_server.stop(0)
     log.info("rpcs_stopped")
     try:
         # Calls cut off by the grace period may still have a write in flight: give it a moment, no more.

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from crs._core import KeyRing
@@ -100,6 +100,8 @@ class Engine:
         self._national_ids = national_ids
         self.rules = rules
         self._reader = GraphReader(store)
+        # Called with the node count of each reconciliation's ClusterIndex (the API layer exports it as a metric).
+        self.on_index_size: Callable[[int], None] | None = None
         self._models: dict[str, tuple[float, matching.MatchModel]] = {}
 
     # ---- step 1: identifiers, match encodings, probabilistic links ------------------------------------------
@@ -200,6 +202,8 @@ class Engine:
         for _attempt in range(_ATTEMPTS):
             view = await self._reader.read(tenant, rules, seeds)
             plan = assign(view, reason)
+            if self.on_index_size is not None:
+                self.on_index_size(len(view.nodes))
             if not plan.writes:
                 return []
             try:

@@ -1,0 +1,68 @@
+"""``ObservedStore``: the one place store work is timed, counted and held to the caller's deadline.
+
+``build_server`` wraps the real backend once; the domain and the interceptor only see the wrapper. Before
+each operation it checks the current call's deadline (``crs.api.call.DEADLINE``) and raises
+``DeadlineExceeded`` when it has passed, so a call whose caller already gave up starts no store work (an
+``apply`` that has started runs to its end: it is one atomic change either way).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from crs.api import metrics
+from crs.api.call import DEADLINE, DeadlineExceeded
+from crs.storage.base import ConditionFailed, Key, Record, Row, Store, Table, Write
+
+T = TypeVar("T")
+
+
+class ObservedStore(Store):
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+
+    async def _run(self, table: str, op: str, work: Callable[[], Awaitable[T]]) -> T:
+        deadline = DEADLINE.get()
+        if deadline is not None and time.monotonic() >= deadline:
+            raise DeadlineExceeded(f"deadline passed before {op} on {table}")
+        started = time.perf_counter()
+        try:
+            return await work()
+        except ConditionFailed:
+            raise  # a lost compare-and-set is an answer, not a store error
+        except Exception:
+            metrics.STORE_ERRORS.labels(table=table, op=op).inc()
+            raise
+        finally:
+            metrics.STORE_DURATION.labels(table=table, op=op).observe(time.perf_counter() - started)
+
+    async def get(self, table: Table, key: Key) -> Record | None:
+        return await self._run(table.name, "get", lambda: self.inner.get(table, key))
+
+    async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
+        return await self._run(table.name, "get_many", lambda: self.inner.get_many(table, keys))
+
+    async def scan(
+        self,
+        table: Table,
+        partition: Key,
+        *,
+        after: Key | None = None,
+        before: Key | None = None,
+        limit: int,
+    ) -> list[Row]:
+        return await self._run(
+            table.name, "scan", lambda: self.inner.scan(table, partition, after=after, before=before, limit=limit)
+        )
+
+    async def apply(self, writes: Sequence[Write]) -> None:
+        table = writes[0].table.name if writes else "-"
+        await self._run(table, "apply", lambda: self.inner.apply(writes))
+
+    async def healthy(self) -> bool:
+        return await self.inner.healthy()
+
+    async def close(self) -> None:
+        await self.inner.close()
