@@ -372,29 +372,33 @@ class Bench:
         return split
 
     def tokenization(self) -> dict[str, Any]:
+        """Rust and Python alternately, twice each; each keeps its best (least CPU) run."""
         out: dict[str, Any] = {}
-        for impl in ("rust", "python"):
-            env = python_env()
-            env["RAYON_NUM_THREADS"] = "1"
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    str(REPO_ROOT / "bench" / "tokenize_bench.py"),
-                    "--impl",
-                    impl,
-                    "--pans",
-                    str(self.args.pans),
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=3600,
-                check=False,
-            )
-            if proc.returncode != 0:
-                raise RuntimeError(f"tokenize_bench {impl} failed: {proc.stderr[-500:]}")
-            out[impl] = json.loads(proc.stdout.strip().splitlines()[-1])
-            self.log(f"tokenize {impl}: {out[impl]['per_cpu_second']:.0f} PANs per CPU-second")
+        for _round in range(2):
+            for impl in ("rust", "python"):
+                env = python_env()
+                env["RAYON_NUM_THREADS"] = "1"
+                proc = subprocess.run(
+                    [
+                        sys.executable,
+                        str(REPO_ROOT / "bench" / "tokenize_bench.py"),
+                        "--impl",
+                        impl,
+                        "--pans",
+                        str(self.args.pans),
+                    ],
+                    env=env,
+                    capture_output=True,
+                    text=True,
+                    timeout=3600,
+                    check=False,
+                )
+                if proc.returncode != 0:
+                    raise RuntimeError(f"tokenize_bench {impl} failed: {proc.stderr[-500:]}")
+                run = json.loads(proc.stdout.strip().splitlines()[-1])
+                self.log(f"tokenize {impl}: {run['per_cpu_second']:.0f} PANs per CPU-second")
+                if impl not in out or run["per_cpu_second"] > out[impl]["per_cpu_second"]:
+                    out[impl] = run
         return out
 
 
@@ -602,7 +606,7 @@ def report(b: Bench) -> str:
         "Same work per PAN: validation, HMAC-SHA256 fingerprint, random Luhn-invalid token, AES-256-GCM seal",
         "with AAD, result object. Rust: `KeyRing.seal_pans` in batches of 250 (below its parallel threshold, so",
         "one thread) with RAYON_NUM_THREADS=1; Python: `hmac`/`hashlib` + `cryptography` AESGCM. Rate per",
-        "CPU-second of the process (so other load on the machine does not count).",
+        "CPU-second of the process (so other load on the machine does not count); best of 2 alternating runs each.",
         "",
         "| implementation | PANs | wall s | CPU s | PANs per CPU-second |",
         "| --- | --- | --- | --- | --- |",
