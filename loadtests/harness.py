@@ -75,6 +75,7 @@ class Workspace:
     secrets: dict[str, str] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.root = self.root.resolve()  # the server runs with the workspace as its working directory
         self.root.mkdir(parents=True, exist_ok=True)
         self.data_dir = self.root / "data"
         self.data_dir.mkdir(exist_ok=True)
