@@ -167,6 +167,18 @@ impl ClusterIndex {
             + self.table.allocation_size()
     }
 
+    /// Release spare capacity (incremental growth over-allocates like any
+    /// growable vector). Free slots of removed nodes and edges are kept for
+    /// reuse.
+    pub fn shrink_to_fit(&mut self) {
+        self.keys.shrink_to_fit();
+        self.nodes.shrink_to_fit();
+        self.half.shrink_to_fit();
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.table
+            .shrink_to_fit(|&i| hasher.hash_one(keys[i as usize]));
+    }
+
     // ----- lookups -------------------------------------------------------
 
     fn lookup(&self, key: &Key) -> Option<u32> {
@@ -1151,5 +1163,15 @@ mod tests {
         assert!(mem >= 2000 * (16 + 20) + 2000 * 8 + 2000 * 5, "{mem}");
         assert!(mem < 2000 * 64, "{mem}");
         assert_eq!(idx.component_count(), 1000);
+
+        let mut grown = ClusterIndex::new();
+        grown.link_many(&pairs).unwrap();
+        let before = grown.memory_bytes();
+        grown.shrink_to_fit();
+        check(&grown);
+        assert!(grown.memory_bytes() <= before);
+        assert_eq!(grown.keys.capacity(), 2000);
+        assert_eq!(grown.half.capacity(), 2000);
+        assert!(grown.same(&k(0), &k(1)));
     }
 }
