@@ -21,6 +21,7 @@ arrays, plus a label-sorted member index; the 16-byte-key to id mapping is timed
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime
 import gc
 import json
@@ -39,7 +40,7 @@ from numpy.typing import NDArray
 SEED = 20240611
 QUERIES = 100_000
 MEMBER_QUERIES = 10_000
-METHODS = ["build", "link", "link_many", "scipy", "python"]
+METHODS = ["build", "build_arena1", "link", "link_many", "scipy", "python"]
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
@@ -48,8 +49,13 @@ def rss() -> int:
         return int(f.read().split()[1]) * PAGE
 
 
+LIBC = ctypes.CDLL("libc.so.6")
+
+
 def settled_rss() -> int:
+    """RSS after a GC and glibc ``malloc_trim``, so freed heap memory is not counted (or reused unseen)."""
     gc.collect()
+    LIBC.malloc_trim(0)
     return rss()
 
 
@@ -75,14 +81,23 @@ def generate(n: int) -> Graph:
     # Spanning tree: every non-first node links to a random earlier node of its cluster.
     child = node[node > start_of]
     parent = start_of[child] + (rng.random(child.size) * (child - start_of[child])).astype(np.int64)
-    # Extra edges inside non-singleton clusters up to ~1 edge per node.
-    multi = node[size_of > 1]
-    extra = max(n - child.size, 0)
-    a = multi[rng.integers(0, multi.size, extra)]
-    b = start_of[a] + (rng.random(extra) * size_of[a]).astype(np.int64)
-    keep = a != b
-    src = np.concatenate((child, a[keep]))
-    dst = np.concatenate((parent, b[keep]))
+    # Extra distinct edges inside clusters of 4 or more (clusters of 2 and 3 have little or no room
+    # besides their tree edges), up to one distinct edge per node in total.
+    need = n - child.size
+    multi = node[size_of >= 4]
+    take = np.zeros(0, dtype=np.int64)
+    a = b = take
+    if need > 0 and multi.size:
+        cand = 4 * need + 16
+        a = multi[rng.integers(0, multi.size, cand)]
+        offset = 1 + (rng.random(cand) * (size_of[a] - 1)).astype(np.int64)
+        b = start_of[a] + (a - start_of[a] + offset) % size_of[a]
+        code = np.minimum(a, b) * n + np.maximum(a, b)
+        first = np.sort(np.unique(code, return_index=True)[1])
+        tree_code = np.minimum(child, parent) * n + np.maximum(child, parent)
+        take = first[~np.isin(code[first], tree_code)][:need]
+    src = np.concatenate((child, a[take]))
+    dst = np.concatenate((parent, b[take]))
     singles = node[size_of == 1]
     keys = rng.integers(0, 256, size=(n, 16), dtype=np.uint8)
     return keys, src, dst, singles
@@ -110,17 +125,18 @@ def time_queries(
     same: Callable[[Any, Any], object],
     members: Callable[[Any], object],
 ) -> None:
-    """µs per call of each query over the random query nodes (one Python loop per query kind)."""
-    t0 = time.perf_counter()
+    """CPU µs per call of each query over the random query nodes (one Python loop per query kind)."""
+    # Thread CPU time: immune to other load on the shared machine (the queries are single-threaded).
+    t0 = time.thread_time()
     for a in qa:
         find(a)
-    t1 = time.perf_counter()
+    t1 = time.thread_time()
     for a, b in zip(qa, qb, strict=True):
         same(a, b)
-    t2 = time.perf_counter()
+    t2 = time.thread_time()
     for a in qa[:MEMBER_QUERIES]:
         members(a)
-    t3 = time.perf_counter()
+    t3 = time.thread_time()
     result["find_us"] = (t1 - t0) / len(qa) * 1e6
     result["same_us"] = (t2 - t1) / len(qa) * 1e6
     result["members_us"] = (t3 - t2) / min(len(qa), MEMBER_QUERIES) * 1e6
@@ -170,11 +186,13 @@ def bench_scipy(result: dict[str, Any], graph_data: Graph, qa: list[int], qb: li
     del ids
     before = settled_rss()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     graph = coo_matrix((np.ones(src.size, dtype=np.int8), (src, dst)), shape=(n, n)).tocsr()
     ncomp, labels = connected_components(graph, directed=False)
     order = np.argsort(labels, kind="stable")
     bounds = np.searchsorted(labels[order], np.arange(ncomp + 1))
     result["build_s"] = time.perf_counter() - t0
+    result["build_cpu_s"] = time.process_time() - c0
     result["rss_delta"] = settled_rss() - before
     arrays = (graph.data, graph.indices, graph.indptr, labels, order, bounds)
     result["memory_bytes"] = sum(a.nbytes for a in arrays)
@@ -191,9 +209,11 @@ def bench_python(result: dict[str, Any], pairs: list[tuple[bytes, bytes]], qa: l
     before = settled_rss()
     uf = PyUnionFind()
     t0 = time.perf_counter()
+    c0 = time.process_time()
     for a, b in pairs:
         uf.link(a, b)
     result["build_s"] = time.perf_counter() - t0
+    result["build_cpu_s"] = time.process_time() - c0
     result["rss_delta"] = settled_rss() - before
     result["components"] = len(uf.members)
     find = uf.find
@@ -207,7 +227,8 @@ def bench_core(
 
     before = settled_rss()
     t0 = time.perf_counter()
-    if method == "build":
+    c0 = time.process_time()
+    if method.startswith("build"):
         idx = ClusterIndex.build(pairs)
     elif method == "link":
         idx = ClusterIndex()
@@ -218,7 +239,8 @@ def bench_core(
         idx = ClusterIndex()
         idx.link_many(pairs)
     result["build_s"] = time.perf_counter() - t0
-    if method != "build":
+    result["build_cpu_s"] = time.process_time() - c0
+    if not method.startswith("build"):
         result["grown_memory_bytes"] = idx.memory_bytes()
         result["grown_rss_delta"] = settled_rss() - before
         idx.shrink_to_fit()
@@ -297,6 +319,7 @@ def fmt(value: Any, spec: str) -> str:
 
 LABELS = {
     "build": "ClusterIndex.build",
+    "build_arena1": "ClusterIndex.build, MALLOC_ARENA_MAX=1",
     "link": "ClusterIndex.link loop",
     "link_many": "ClusterIndex.link_many",
     "scipy": "scipy csgraph (int ids)",
@@ -308,19 +331,23 @@ def report(results: list[dict[str, Any]], skipped: list[str], command: str) -> s
     lines = ["# ClusterIndex benchmark", "", f"Command: `{command}`", "", *machine(), ""]
     lines += [
         "Graph: N nodes with random 16-byte keys; cluster sizes 1 (55%), 2 (25%), 3 (10%), else 3 + Zipf(2.2) "
-        "capped at 2,000; a random spanning tree per cluster plus random extra intra-cluster edges "
-        "(about one edge per node); singletons given as self pairs. Fixed seed. Queries: "
+        "capped at 2,000; a random spanning tree per cluster plus distinct random extra edges inside clusters "
+        "of 4 or more (about one distinct edge per node); singletons given as self pairs. Fixed seed. Queries: "
         f"{QUERIES:,} random nodes ({MEMBER_QUERIES:,} for members), Python loop, µs per call including call "
         "overhead; members returns the sorted member list (a numpy slice of ids for scipy).",
         "",
-        "| N | method | build s | find µs | same µs | members µs | memory_bytes/node | RSS delta/node |",
+        "Build is wall-clock seconds (CPU seconds of all threads in brackets; the machine was shared, so wall "
+        "time includes waiting for a core). Query columns are CPU µs of the calling thread.",
+        "",
+        "| N | method | build s (CPU s) | find µs | same µs | members µs | memory_bytes/node | RSS delta/node |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         n = r["n"]
         mem = r.get("memory_bytes")
         lines.append(
-            f"| {n:,} | {LABELS[r['method']]} | {r['build_s']:.2f} | {r['find_us']:.2f} | {r['same_us']:.2f} | "
+            f"| {n:,} | {LABELS[r['method']]} | {r['build_s']:.2f} ({r['build_cpu_s']:.2f}) | "
+            f"{r['find_us']:.2f} | {r['same_us']:.2f} | "
             f"{r['members_us']:.2f} | {fmt(None if mem is None else mem / n, '.1f')} | {r['rss_delta'] / n:.1f} |"
         )
     lines.append("")
@@ -337,7 +364,8 @@ def report(results: list[dict[str, Any]], skipped: list[str], command: str) -> s
                 f"before shrink_to_fit: memory_bytes {grown:.1f} B/node, RSS delta {grown_rss:.1f} B/node "
                 "(the table shows the values after it)"
             )
-        extras.append(f"{r['components']:,} components, {r['edges_in']:,} input edges")
+        distinct = f" ({r['edges']:,} distinct)" if "edges" in r else ""
+        extras.append(f"{r['components']:,} components, {r['edges_in']:,} input edges{distinct}")
         lines.append(f"- N={r['n']:,} {LABELS[r['method']]}: " + "; ".join(extras))
     lines += [f"- {s}" for s in skipped]
     return "\n".join(lines) + "\n"
@@ -367,8 +395,12 @@ def main() -> None:
                 )
                 continue
             print(f"== N={n:,} {method}", file=sys.stderr, flush=True)
+            # build_arena1: the same build with one glibc malloc arena, to show how much of the RSS
+            # delta is memory retained by the per-thread arenas of the worker threads.
+            env = dict(os.environ, MALLOC_ARENA_MAX="1") if method == "build_arena1" else None
             out = subprocess.run(
                 [sys.executable, __file__, "--worker", method, "--n", str(n)],
+                env=env,
                 check=True,
                 capture_output=True,
                 text=True,
