@@ -7,7 +7,8 @@ One command::
 For each size: a fresh embedded store is seeded with that many customers (syllable names, about 40,000
 distinct, so a name's blocking keys are shared by a few customers as in real data; plus e-mails, phones
 and birth dates; every tenth customer shares a phone with another), each created and reconciled through the
-domain layer. Then ``--probes`` new customers are created and only their reconciliation (identifiers, match
+domain layer. Then ``--probes`` new customers are created in each store in turn (one here, one there, so
+machine noise hits every size alike) and only their reconciliation (identifiers, match
 encodings, candidate scoring, cluster assignment and writes) is timed.
 Writes ``bench/results/cluster_reconcile.md`` naming the machine.
 """
@@ -64,35 +65,50 @@ def person(rng: random.Random, i: int, shared_phone: str | None) -> CustomerInpu
     )
 
 
-async def run(size: int, probes: int, seed: int) -> dict[str, float]:
+async def seeded(root: Path, size: int, rng: random.Random) -> tuple[Domain, EmbeddedStore, float]:
+    KeyRing.generate(str(root / "keys.json"))
+    store = EmbeddedStore(root / "crs.db")
+    domain = Domain(store, KeyRing.from_file(str(root / "keys.json")))
+    phones: list[str] = []
+    t0 = time.perf_counter()
+    for i in range(size):
+        shared = rng.choice(phones) if phones and i % 10 == 0 else None
+        rec = await domain.customers.create(CTX, TENANT, person(rng, i, shared), "")
+        phones.append(rec.phones[0])
+        await domain.clusters.engine.reconcile(TENANT, [rec.id], "seed")
+    return domain, store, (time.perf_counter() - t0) / max(size, 1) * 1000
+
+
+async def run(sizes: list[int], probes: int, seed: int) -> list[dict[str, float]]:
+    """Seeds one store per size, then probes them in turn (A, B, A, B, ...), so machine noise hits all alike."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
-        KeyRing.generate(str(Path(tmp) / "keys.json"))
-        store = EmbeddedStore(Path(tmp) / "crs.db")
-        domain = Domain(store, KeyRing.from_file(str(Path(tmp) / "keys.json")))
-        phones: list[str] = []
-        t0 = time.perf_counter()
-        for i in range(size):
-            shared = rng.choice(phones) if phones and i % 10 == 0 else None
-            rec = await domain.customers.create(CTX, TENANT, person(rng, i, shared), "")
-            phones.append(rec.phones[0])
-            await domain.clusters.engine.reconcile(TENANT, [rec.id], "seed")
-        seed_s = time.perf_counter() - t0
-        times: list[float] = []
+        worlds = []
+        for size in sizes:
+            root = Path(tmp) / f"s{size}"
+            root.mkdir()
+            worlds.append((size, *await seeded(root, size, rng)))
+        times: dict[int, list[float]] = {size: [] for size in sizes}
         for j in range(probes):
-            rec = await domain.customers.create(CTX, TENANT, person(rng, size + j, None), "")
-            t = time.perf_counter()
-            await domain.clusters.engine.reconcile(TENANT, [rec.id], "probe")
-            times.append((time.perf_counter() - t) * 1000)
-        await store.close()
-    times.sort()
-    return {
-        "size": size,
-        "seed_per_customer_ms": seed_s / size * 1000,
-        "p50_ms": statistics.median(times),
-        "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))],
-        "mean_ms": statistics.fmean(times),
-    }
+            for size, domain, _store, _seed_ms in worlds:
+                rec = await domain.customers.create(CTX, TENANT, person(rng, size + j, None), "")
+                t = time.perf_counter()
+                await domain.clusters.engine.reconcile(TENANT, [rec.id], "probe")
+                times[size].append((time.perf_counter() - t) * 1000)
+        out = []
+        for size, _domain, store, seed_ms in worlds:
+            await store.close()
+            ts = sorted(times[size])
+            out.append(
+                {
+                    "size": size,
+                    "seed_per_customer_ms": seed_ms,
+                    "p50_ms": statistics.median(ts),
+                    "p99_ms": ts[min(len(ts) - 1, int(len(ts) * 0.99))],
+                    "mean_ms": statistics.fmean(ts),
+                }
+            )
+    return out
 
 
 def main() -> None:
@@ -102,7 +118,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20261126)
     ap.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "cluster_reconcile.md")
     args = ap.parse_args()
-    rows = [asyncio.run(run(int(s), args.probes, args.seed)) for s in args.sizes.split(",")]
+    rows = asyncio.run(run([int(x) for x in args.sizes.split(",")], args.probes, args.seed))
     lines = [
         "# Cluster reconciliation of one new customer",
         "",
