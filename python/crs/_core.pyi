@@ -205,7 +205,8 @@ class ClusterIndex:
     O(n + edges) when the component splits; ``remove_node`` O(n + edges).
 
     Memory: keys are stored once; about 60 heap bytes per node at ~1 edge per node after
-    ``build``/``load`` (incremental growth can over-allocate by up to 2x, as lists do).
+    ``build``/``load``/``shrink_to_fit`` (incremental growth can over-allocate by up to 2x, as
+    lists do, until ``shrink_to_fit``).
 
     Not safe to mutate from several threads at once: during ``link_many`` (GIL released) other
     threads that touch the same index get ``RuntimeError`` (already borrowed).
@@ -289,6 +290,10 @@ class ClusterIndex:
     def memory_bytes(self) -> int:
         """Heap bytes allocated by the structure, computed from its buffers' capacities
         (keys, node records, half-edges, hash table)."""
+
+    def shrink_to_fit(self) -> None:
+        """Release the spare capacity left by incremental growth (``link``, ``add_node``);
+        slots freed by removals are kept for reuse."""
 
     def __len__(self) -> int:
         """Same as ``node_count``."""

@@ -54,6 +54,8 @@ const MAX_NODES: usize = (u32::MAX - 1) as usize;
 /// Half-edge indices are below `NIL`; pairs start at even indices.
 const MAX_EDGES: usize = (u32::MAX / 2) as usize;
 
+const INCONSISTENT: CoreError = CoreError::InvalidArgument("cluster index data is inconsistent");
+
 /// Snapshot magic (8 bytes), format version, and fixed sizes.
 const MAGIC: &[u8; 8] = b"CRSCLIDX";
 const VERSION: u32 = 1;
@@ -165,6 +167,18 @@ impl ClusterIndex {
             + self.nodes.capacity() * size_of::<Node>()
             + self.half.capacity() * size_of::<HalfEdge>()
             + self.table.allocation_size()
+    }
+
+    /// Release spare capacity (incremental growth over-allocates like any
+    /// growable vector). Free slots of removed nodes and edges are kept for
+    /// reuse.
+    pub fn shrink_to_fit(&mut self) {
+        self.keys.shrink_to_fit();
+        self.nodes.shrink_to_fit();
+        self.half.shrink_to_fit();
+        let (keys, hasher) = (&self.keys, &self.hasher);
+        self.table
+            .shrink_to_fit(|&i| hasher.hash_one(keys[i as usize]));
     }
 
     // ----- lookups -------------------------------------------------------
@@ -625,23 +639,40 @@ impl ClusterIndex {
     /// Build an index from pairs in one pass (parallel sort/dedup of keys and
     /// edges, then union). A pair `(k, k)` adds the isolated node `k`.
     pub fn build(pairs: &[(Key, Key)]) -> Result<Self> {
-        let mut keys: Vec<Key> = Vec::with_capacity(pairs.len().saturating_mul(2));
-        keys.par_extend(pairs.par_iter().flat_map_iter(|(a, b)| [*a, *b]));
-        keys.par_sort_unstable();
-        keys.dedup();
-        keys.shrink_to_fit();
-        if keys.len() > MAX_NODES {
+        // Sort every endpoint with its position in `pairs`, then number the
+        // distinct keys in one scan: node ids follow key order, and each
+        // position learns its id by a sequential write instead of a lookup.
+        let endpoints_len = pairs.len().saturating_mul(2);
+        if endpoints_len > u32::MAX as usize {
             return Err(CoreError::InvalidArgument("cluster index is full (nodes)"));
         }
-        let id_of = |k: &Key| keys.partition_point(|x| x < k) as u32;
-        let mut edges: Vec<(u32, u32)> = pairs
-            .par_iter()
-            .filter(|(a, b)| a != b)
-            .map(|(a, b)| {
-                let (ia, ib) = (id_of(a), id_of(b));
-                (ia.min(ib), ia.max(ib))
+        let mut endpoints: Vec<(Key, u32)> = (0..endpoints_len as u32)
+            .into_par_iter()
+            .map(|pos| {
+                let (a, b) = &pairs[(pos / 2) as usize];
+                (if pos % 2 == 0 { *a } else { *b }, pos)
             })
             .collect();
+        endpoints.par_sort_unstable_by(|x, y| x.0.cmp(&y.0));
+        let mut ids = vec![0u32; endpoints_len];
+        let mut keys: Vec<Key> = Vec::new();
+        for (key, pos) in &endpoints {
+            if keys.last() != Some(key) {
+                if keys.len() >= MAX_NODES {
+                    return Err(CoreError::InvalidArgument("cluster index is full (nodes)"));
+                }
+                keys.push(*key);
+            }
+            ids[*pos as usize] = (keys.len() - 1) as u32;
+        }
+        drop(endpoints);
+        keys.shrink_to_fit();
+        let mut edges: Vec<(u32, u32)> = ids
+            .par_chunks_exact(2)
+            .filter(|p| p[0] != p[1])
+            .map(|p| (p[0].min(p[1]), p[0].max(p[1])))
+            .collect();
+        drop(ids);
         edges.par_sort_unstable();
         edges.dedup();
         Self::from_canonical(keys, &edges)
@@ -651,16 +682,16 @@ impl ClusterIndex {
     /// strictly increasing with `a < b < keys.len()`. Anything else is an
     /// error (this also validates snapshots).
     fn from_canonical(keys: Vec<Key>, edges: &[(u32, u32)]) -> Result<Self> {
-        const BAD: CoreError = CoreError::InvalidArgument("cluster index data is inconsistent");
+        let mut index = Self::with_sorted_keys(keys)?;
+        index.add_sorted_edges(edges)?;
+        Ok(index)
+    }
+
+    /// An index of isolated nodes; `keys` must be strictly increasing.
+    fn with_sorted_keys(keys: Vec<Key>) -> Result<Self> {
         let n = keys.len();
-        if n > MAX_NODES || edges.len() > MAX_EDGES {
-            return Err(BAD);
-        }
-        if !keys.par_windows(2).all(|w| w[0] < w[1])
-            || !edges.par_windows(2).all(|w| w[0] < w[1])
-            || !edges.par_iter().all(|&(a, b)| a < b && (b as usize) < n)
-        {
-            return Err(BAD);
+        if n > MAX_NODES || !keys.par_windows(2).all(|w| w[0] < w[1]) {
+            return Err(INCONSISTENT);
         }
         let hasher = DefaultHashBuilder::default();
         let hashes: Vec<u64> = keys.par_iter().map(|k| hasher.hash_one(k)).collect();
@@ -670,27 +701,40 @@ impl ClusterIndex {
         }
         drop(hashes);
         let nodes: Vec<Node> = (0..n as u32).into_par_iter().map(Node::singleton).collect();
-        let mut index = ClusterIndex {
+        Ok(ClusterIndex {
             keys,
             table,
             hasher,
             nodes,
-            half: Vec::with_capacity(edges.len() * 2),
+            half: Vec::new(),
             free_node: NIL,
             free_edge: NIL,
             node_count: n,
             edge_count: 0,
             component_count: n,
-        };
+        })
+    }
+
+    /// Add edges to an index fresh from `with_sorted_keys`; `edges` must be
+    /// strictly increasing with `a < b < node_count`.
+    fn add_sorted_edges(&mut self, edges: &[(u32, u32)]) -> Result<()> {
+        let n = self.nodes.len();
+        if edges.len() > MAX_EDGES
+            || !edges.par_windows(2).all(|w| w[0] < w[1])
+            || !edges.par_iter().all(|&(a, b)| a < b && (b as usize) < n)
+        {
+            return Err(INCONSISTENT);
+        }
+        self.half.reserve_exact(edges.len() * 2);
         for &(a, b) in edges {
-            index.add_edge(a, b)?;
-            let ra = index.root_mut(a);
-            let rb = index.root_mut(b);
+            self.add_edge(a, b)?;
+            let ra = self.root_mut(a);
+            let rb = self.root_mut(b);
             if ra != rb {
-                index.union_roots(ra, rb);
+                self.union_roots(ra, rb);
             }
         }
-        Ok(index)
+        Ok(())
     }
 
     /// The canonical form: live keys sorted, edges as sorted `(a, b)` index
@@ -759,9 +803,14 @@ impl ClusterIndex {
             out.inner.flush()?;
             out.inner.get_ref().sync_all()
         };
-        write(&mut out).map_err(|e| io_err("write", e))?;
+        let written = write(&mut out).map_err(|e| io_err("write", e));
         drop(out);
-        fs::rename(&tmp, path).map_err(|e| io_err("rename", e))
+        let result = written.and_then(|()| fs::rename(&tmp, path).map_err(|e| io_err("rename", e)));
+        if result.is_err() {
+            // Best effort: never leave a partial temporary file behind.
+            let _ = fs::remove_file(&tmp);
+        }
+        result
     }
 
     /// Read a snapshot written by `save`. Any truncation, corruption, or
@@ -1151,5 +1200,15 @@ mod tests {
         assert!(mem >= 2000 * (16 + 20) + 2000 * 8 + 2000 * 5, "{mem}");
         assert!(mem < 2000 * 64, "{mem}");
         assert_eq!(idx.component_count(), 1000);
+
+        let mut grown = ClusterIndex::new();
+        grown.link_many(&pairs).unwrap();
+        let before = grown.memory_bytes();
+        grown.shrink_to_fit();
+        check(&grown);
+        assert!(grown.memory_bytes() <= before);
+        assert_eq!(grown.keys.capacity(), 2000);
+        assert_eq!(grown.half.capacity(), 2000);
+        assert!(grown.same(&k(0), &k(1)));
     }
 }

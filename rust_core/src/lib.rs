@@ -455,6 +455,11 @@ impl PyClusterIndex {
         self.inner.component_count()
     }
 
+    /// Release spare capacity left by incremental growth.
+    fn shrink_to_fit(&mut self) {
+        self.inner.shrink_to_fit();
+    }
+
     /// Heap bytes allocated by the structure (from buffer capacities).
     fn memory_bytes(&self) -> usize {
         self.inner.memory_bytes()

@@ -147,6 +147,17 @@ def test_memory_bytes_is_within_budget_after_build() -> None:
     assert 16 + 20 + 5 + 8 <= per_node <= 64
 
 
+def test_shrink_to_fit_after_incremental_growth() -> None:
+    idx = ClusterIndex()
+    idx.link_many([(key(2 * i), key(2 * i + 1)) for i in range(20_000)])
+    grown = idx.memory_bytes()
+    idx.shrink_to_fit()
+    assert idx.memory_bytes() <= grown
+    assert idx.memory_bytes() / idx.node_count <= 64
+    assert idx.same(key(0), key(1))
+    assert idx.members(key(39_999)) == sorted([key(39_998), key(39_999)])
+
+
 def test_load_missing_or_garbage_file(tmp_path: Path) -> None:
     with pytest.raises(SnapshotError, match="cannot read"):
         ClusterIndex.load(tmp_path / "missing.snap")

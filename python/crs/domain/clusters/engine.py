@@ -111,7 +111,12 @@ class Engine:
         if cached and time.monotonic() - cached[0] < _MODEL_TTL_S:
             return cached[1]
         stored = await self._store.get(schema.match_model_by_tenant, (tenant,))
-        model = matching.MatchModel.from_json(stored.value.decode()) if stored else matching.default_model()
+        model = matching.default_model()
+        if stored is not None:
+            try:
+                model = matching.MatchModel.from_json(stored.value.decode())
+            except ValueError:
+                log.warning("tenant %s: stored match model has an old format; defaults until retrained", tenant)
         self._models[tenant] = (time.monotonic(), model)
         return model
 
@@ -166,8 +171,9 @@ class Engine:
             for other, st in zip(ordered, states, strict=True):
                 if st is None:
                     continue
-                weight, levels = matching.score(model, mrec, MatchRecord.from_json(decode(MatchState, st.value).record))
-                if weight >= model.threshold:
+                other_rec = MatchRecord.from_json(decode(MatchState, st.value).record)
+                linked, weight, levels = matching.decide(model, mrec, other_rec)
+                if linked:
                     want[other] = LinkRecord(PROBABILISTIC, round(weight, 3), levels, "", now_us())
         rows = await self._store.scan(schema.links_by_customer, (tenant, cid), limit=10_000)
         have = {str(r.clustering[0]): decode(LinkRecord, r.record.value) for r in rows}

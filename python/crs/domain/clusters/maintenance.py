@@ -78,5 +78,6 @@ async def train(store: Store, tenant: str, max_pairs: int = 200_000, block_limit
                     break
     vectors = [matching.compare(records[a], records[b]) for a, b in sorted(pairs)]
     model = matching.estimate(vectors) if vectors else matching.default_model()
+    model = model.with_name_frequencies(records.values())
     await store.apply([Put(schema.match_model_by_tenant, (tenant,), model.to_json().encode())])
     return model

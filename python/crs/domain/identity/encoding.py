@@ -30,10 +30,14 @@ tenant key:
 - ``forms``: the token and, for a known short form, its formal given name (``name.form``): equal forms = same
   name or nickname of it;
 - ``dels``: the token and every one-character deletion of it (``name.del``, never the empty string): two tokens
-  share a deletion key exactly when they are within one insert / delete / substitute / adjacent transposition;
+  share a deletion key exactly when they are within one insert / delete / substitute / adjacent transposition
+  (CJK tokens: only the token itself - siblings often share one character of the given name);
 - ``prefixes``: the token's prefixes of 3..6 characters shorter than the token (``name.token``, so a short token's
   ``key`` equals a long token's prefix: truncation short forms such as Barb / Barbara);
-- ``phonetic``: the keyed phonetic code of the token (``name.phonetic``, as in ``name_phonetic``).
+- ``phonetic``: the keyed phonetic code of the token (``name.phonetic``, as in ``name_phonetic``);
+- ``fuzzy_forms``: formal names reachable from the token by one edit (``name.form``): the token is one typo away
+  from a known short form or formal name (Miek / Mike -> Michael, Charls -> Charles); a weaker signal than
+  ``forms``, the matcher grades it "similar" only.
 
 Like any keyed encoding, these leak the number of tokens and (through the count of deletion keys) their lengths,
 and equal keys across customers reveal equal tokens (frequency analysis within a tenant); without the key the
@@ -55,6 +59,7 @@ from typing import Any, Protocol
 
 from crs.domain.identity.kinds import IdentifierKind
 from crs.domain.identity.normalize import (
+    NICKNAMES,
     Address,
     IdentifierError,
     address_of,
@@ -213,6 +218,7 @@ class NameToken:
     dels: frozenset[bytes]
     prefixes: frozenset[bytes]
     phonetic: bytes
+    fuzzy_forms: frozenset[bytes] = frozenset()
 
 
 def _is_cjk_run(token: str) -> bool:
@@ -230,6 +236,35 @@ def name_tokens(canon: str) -> list[str]:
     return out
 
 
+_FORMAL_NAMES = frozenset(NICKNAMES.values())
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _one_edit(token: str) -> set[str]:
+    """Every string one insert / delete / substitute (a-z) / adjacent transposition away from `token`."""
+    splits = [(token[:i], token[i:]) for i in range(len(token) + 1)]
+    out = {a + b[1:] for a, b in splits if b}
+    out |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    out |= {a + c + b[1:] for a, b in splits if b for c in _LETTERS}
+    out |= {a + c + b for a, b in splits for c in _LETTERS}
+    out.discard(token)
+    return out
+
+
+def fuzzy_formal_names(token: str) -> set[str]:
+    """Formal given names one edit away from `token` or from the formal form of a short name one edit away."""
+    if not token.isascii() or not token.isalpha() or len(token) > 20:
+        return set()
+    out: set[str] = set()
+    for v in _one_edit(token):
+        if v in _FORMAL_NAMES:
+            out.add(v)
+        formal = formal_given_name(v)
+        if formal is not None:
+            out.add(formal)
+    return out - {token, formal_given_name(token)}
+
+
 def _token_key(keyer: Keyer, purpose: str, value: str) -> bytes:
     return keyer.keyed(purpose, value)[:TOKEN_KEY_BYTES]
 
@@ -239,9 +274,15 @@ def encode_name_token(keyer: Keyer, token: str) -> NameToken:
     formal = formal_given_name(token)
     if formal is not None:
         forms.add(formal)
-    dels = {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}
-    dels.discard("")
-    prefixes = {token[:n] for n in range(TOKEN_PREFIX_MIN, min(len(token) - 1, TOKEN_PREFIX_MAX) + 1)}
+    if _is_cjk_run(token):
+        # A CJK character is a morpheme, not a letter: siblings often share one character of the given name
+        # (generation name), so a one-character difference is not a typo signal. Only the token itself.
+        dels = {token}
+        prefixes: set[str] = set()
+    else:
+        dels = {token} | {token[:i] + token[i + 1 :] for i in range(len(token))}
+        dels.discard("")
+        prefixes = {token[:n] for n in range(TOKEN_PREFIX_MIN, min(len(token) - 1, TOKEN_PREFIX_MAX) + 1)}
     code = phonetic_code(token) if _is_latin(token) else token
     return NameToken(
         key=_token_key(keyer, "name.token", token),
@@ -249,6 +290,7 @@ def encode_name_token(keyer: Keyer, token: str) -> NameToken:
         dels=frozenset(_token_key(keyer, "name.del", x) for x in dels),
         prefixes=frozenset(_token_key(keyer, "name.token", x) for x in prefixes),
         phonetic=exact_key(keyer, "name.phonetic", code),
+        fuzzy_forms=frozenset(_token_key(keyer, "name.form", f) for f in fuzzy_formal_names(token)),
     )
 
 
@@ -346,7 +388,10 @@ class MatchRecord:
         if self.name_phonetic:
             doc["np"] = bs(self.name_phonetic)
         if self.name_tokens:
-            doc["nt"] = [[b(t.key), bs(t.forms), bs(t.dels), bs(t.prefixes), b(t.phonetic)] for t in self.name_tokens]
+            doc["nt"] = [
+                [b(t.key), bs(t.forms), bs(t.dels), bs(t.prefixes), b(t.phonetic), bs(t.fuzzy_forms)]
+                for t in self.name_tokens
+            ]
         if self.name_dob:
             doc["nd"] = b(self.name_dob)
         if self.dob is not None:
@@ -396,8 +441,9 @@ class MatchRecord:
                         frozenset(b(x) for x in dels),
                         frozenset(b(x) for x in prefixes),
                         b(phon),
+                        frozenset(b(x) for x in fuzzy),
                     )
-                    for key, forms, dels, prefixes, phon in doc.get("nt", [])
+                    for key, forms, dels, prefixes, phon, fuzzy in doc.get("nt", [])
                 ),
                 name_phonetic=bset("np"),
                 name_dob=b(doc["nd"]) if "nd" in doc else b"",

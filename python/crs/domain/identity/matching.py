@@ -13,10 +13,11 @@ two-class model put households into the match class. The weight is ``log2 P(vect
 with ``not M`` the H/U mixture, so ``posterior(weight)`` is P(M | vector) and the threshold is a posterior
 (0.99 by default), never fitted to labels. A model without ``h`` is a classic two-class model.
 
-Names are compared token by token (see `encoding.NameToken`): "partial" means one token agrees (exactly, one typo
-or a known nickname) while another token has no counterpart at all - the typical twin / family-member pattern
-(same surname, other given name) - and is kept apart from "different" and from "close" (every token agrees up to
-one typo, a nickname, or an extra middle name).
+Names are compared token by token (see `encoding.NameToken`), tokens aligned greedily: "exact" (same tokens, any
+order), "alias" (every token the same or a known nickname of it), "close" (every token the same, a nickname, or
+one typo away; or an extra middle name), "similar" (some token only sounds alike, is a truncation, or is a typo of
+a nickname), "partial" (one token agrees - exactly, one typo or a nickname - while another has no counterpart at
+all: the twin / family-member pattern, same surname and another given name) and "different".
 
 Hard guards in `decide` (stated rules, not fitted; they only ever veto a link):
 
@@ -53,7 +54,7 @@ from crs.domain.identity.encoding import (
 
 MISSING = "missing"
 LEVELS: dict[str, tuple[str, ...]] = {
-    "name": ("exact", "close", "similar", "partial", "different"),
+    "name": ("exact", "alias", "close", "similar", "partial", "different"),
     "dob": ("exact", "near", "partial", "different"),
     "email": ("exact", "local", "different"),
     "phone": ("exact", "different"),
@@ -88,13 +89,18 @@ def _bigram_count_table(bits: int, k: int) -> tuple[float, ...]:
 _NID_COUNT = _bigram_count_table(NATIONAL_ID_BLOOM_BITS, NATIONAL_ID_BLOOM_K)
 
 
-def _token_rank(x: NameToken, y: NameToken) -> int:
-    """3 same token; 2 one typo apart or nickname-equivalent; 1 same sound or one a truncation of the other; 0."""
+def _token_rank(x: NameToken, y: NameToken) -> float:
+    """3 same token; 2.5 nickname-equivalent; 2 one typo apart; 1 same sound, one a truncation of the other, or a
+    typo of a nickname / formal name of the other; 0 otherwise."""
     if x.key == y.key:
         return 3
-    if not x.dels.isdisjoint(y.dels) or not x.forms.isdisjoint(y.forms):
+    if not x.forms.isdisjoint(y.forms):
+        return 2.5
+    if not x.dels.isdisjoint(y.dels):
         return 2
     if x.phonetic == y.phonetic or x.key in y.prefixes or y.key in x.prefixes:
+        return 1
+    if not x.fuzzy_forms.isdisjoint(y.forms) or not y.fuzzy_forms.isdisjoint(x.forms):
         return 1
     return 0
 
@@ -103,11 +109,11 @@ def _name_level_tokens(ta: tuple[NameToken, ...], tb: tuple[NameToken, ...]) -> 
     """Align tokens greedily by rank (names have 1-4 tokens); grade by the weakest and the strongest aligned pair."""
     if len(ta) == 1 and len(tb) == 1:
         r = _token_rank(ta[0], tb[0])
-        return ("different", "similar", "close", "exact")[r]
+        return "alias" if r == 2.5 else ("different", "similar", "close", "exact")[int(r)]
     ranked = sorted(((_token_rank(x, y), i, j) for i, x in enumerate(ta) for j, y in enumerate(tb)), reverse=True)
     used_a: set[int] = set()
     used_b: set[int] = set()
-    ranks: list[int] = []
+    ranks: list[float] = []
     for r, i, j in ranked:
         if i not in used_a and j not in used_b:
             used_a.add(i)
@@ -116,6 +122,8 @@ def _name_level_tokens(ta: tuple[NameToken, ...], tb: tuple[NameToken, ...]) -> 
     lo, hi = min(ranks), max(ranks)
     if lo == 3:
         return "exact" if len(ta) == len(tb) else "close"
+    if lo == 2.5:
+        return "alias"
     if lo == 2:
         return "close"
     if lo == 1:
@@ -405,7 +413,7 @@ class MatchModel:
 # usually shares address (and often phone, surname) but not the given name, e-mail or national id; an unrelated
 # candidate (found through a shared name token / postal code) mostly differs everywhere else.
 DEFAULT_M: dict[str, dict[str, float]] = {
-    "name": {"exact": 0.70, "close": 0.22, "similar": 0.04, "partial": 0.03, "different": 0.01},
+    "name": {"exact": 0.70, "alias": 0.07, "close": 0.15, "similar": 0.04, "partial": 0.03, "different": 0.01},
     "dob": {"exact": 0.90, "near": 0.06, "partial": 0.03, "different": 0.01},
     "email": {"exact": 0.60, "local": 0.15, "different": 0.25},
     "phone": {"exact": 0.80, "different": 0.20},
@@ -414,7 +422,7 @@ DEFAULT_M: dict[str, dict[str, float]] = {
     "strong": {"exact": 0.80, "different": 0.20},
 }
 DEFAULT_H: dict[str, dict[str, float]] = {
-    "name": {"exact": 0.01, "close": 0.04, "similar": 0.05, "partial": 0.60, "different": 0.30},
+    "name": {"exact": 0.01, "alias": 0.01, "close": 0.03, "similar": 0.05, "partial": 0.60, "different": 0.30},
     "dob": {"exact": 0.10, "near": 0.01, "partial": 0.09, "different": 0.80},
     "email": {"exact": 0.08, "local": 0.02, "different": 0.90},
     "phone": {"exact": 0.55, "different": 0.45},
@@ -423,7 +431,7 @@ DEFAULT_H: dict[str, dict[str, float]] = {
     "strong": {"exact": 0.05, "different": 0.95},
 }
 DEFAULT_U: dict[str, dict[str, float]] = {
-    "name": {"exact": 0.01, "close": 0.02, "similar": 0.05, "partial": 0.30, "different": 0.62},
+    "name": {"exact": 0.01, "alias": 0.002, "close": 0.018, "similar": 0.05, "partial": 0.30, "different": 0.62},
     "dob": {"exact": 0.02, "near": 0.01, "partial": 0.10, "different": 0.87},
     "email": {"exact": 0.001, "local": 0.01, "different": 0.989},
     "phone": {"exact": 0.005, "different": 0.995},
@@ -464,7 +472,7 @@ def _log_tables(model: MatchModel) -> tuple[dict[str, dict[str, tuple[float, flo
 
 NAME_TF_CLIP = 6.0
 NAME_TF_MIN_STORED = 3
-NAME_TF_LEVELS = frozenset({"exact", "close"})
+NAME_TF_LEVELS = frozenset({"exact", "alias", "close"})
 
 
 def _name_log_freq(model: MatchModel, r: MatchRecord) -> float:

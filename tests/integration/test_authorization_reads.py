@@ -1,0 +1,53 @@
+"""GetAuthorizationContext reads each table it needs at most once and writes nothing (store metrics)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crs.v1 import lookup_pb2
+from tests.helpers.data import ACME, create_account, create_customer, register_card
+from tests.helpers.metrics import Samples, free_port, scrape
+from tests.helpers.server import CrsServer
+
+_OPS = "crs_store_operation_duration_seconds_count"
+
+
+def _store_ops(s: Samples) -> dict[tuple[str, str], float]:
+    out: dict[tuple[str, str], float] = {}
+    for (name, labels), v in s.items():
+        if name == _OPS:
+            d = dict(labels)
+            key = (d["table"], d["op"])
+            out[key] = out.get(key, 0.0) + v
+    return out
+
+
+@pytest.mark.timeout(120)
+def test_one_store_round_trip_per_table(tmp_path: Path) -> None:
+    port = free_port()
+    server = CrsServer(root=tmp_path / "crs", extra_args=("--metrics-port", str(port)))
+    try:
+        server.start()
+        admin = server.clients("acme-admin")
+        customer = create_customer(admin)
+        account = create_account(admin, customer.name)
+        card = register_card(admin, account.name)
+        request = lookup_pb2.GetAuthorizationContextRequest(parent=ACME, token=card.token)
+        admin.lookup.GetAuthorizationContext(request, timeout=10)  # warm
+        before = _store_ops(scrape(port))
+        ctx = admin.lookup.GetAuthorizationContext(request, timeout=10)
+        after = _store_ops(scrape(port))
+        assert ctx.cluster.size == 1
+        delta = {k: after.get(k, 0) - before.get(k, 0) for k in after}
+        used = {k: n for k, n in delta.items() if n}
+        assert used, "the call read the store"
+        assert all(op != "apply" for (_table, op) in used), f"a read-only call wrote: {used}"
+        by_table: dict[str, float] = {}
+        for (table, _op), n in used.items():
+            by_table[table] = by_table.get(table, 0) + n
+        assert all(n == 1 for n in by_table.values()), f"more than one round trip to a table: {by_table}"
+        assert {"cards_by_token", "cards_by_id", "clusters_by_id", "cluster_by_customer"} <= set(by_table)
+    finally:
+        server.close()
