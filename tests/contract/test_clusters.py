@@ -14,6 +14,7 @@ from tests.helpers.data import (
     GLOBEX,
     create_account,
     create_customer,
+    make_iban,
     register_card,
     request_id,
     uid,
@@ -28,14 +29,6 @@ IBAN_EE = "EE382200221020145685"  # a checksum-valid example IBAN
 
 def _err(fn, code) -> RpcFailure:
     return expect_error(code, fn)
-
-
-def _iban(seed: int) -> str:
-    """A checksum-valid Estonian IBAN derived from seed."""
-    bban = f"22{seed:014d}"
-    digits = "".join(str(int(ch, 36)) for ch in bban + "EE00")
-    check = 98 - int(digits) % 97
-    return f"EE{check:02d}{bban}"
 
 
 def _add(clients, customer: str, kind: int, value: str, **kw) -> C.Identifier:
@@ -154,7 +147,7 @@ def test_strong_identifier_merges_and_absorbed_id_resolves_to_survivor(admin):
     a, b = _bare(admin), _bare(admin)
     ca, cb = _cluster_of(admin, a.name), _cluster_of(admin, b.name)
     assert ca.name != cb.name
-    iban = _iban(int(time.time() * 1000) % 10**12)
+    iban = make_iban(int(time.time() * 1000) % 10**12)
     _add(admin, a.name, C.IDENTIFIER_KIND_BANK_ACCOUNT, iban)
     _add(admin, b.name, C.IDENTIFIER_KIND_BANK_ACCOUNT, iban[:4] + " " + iban[4:8] + " " + iban[8:])
     merged = _cluster_of(admin, b.name)
@@ -235,7 +228,7 @@ def test_analyst_merge_and_split_survive_recomputation(admin):
     path = admin.clusters.ExplainCluster(C.ExplainClusterRequest(customer=a.name, other_customer=b.name), timeout=30)
     assert [link.rule for link in path.path] == [C.LINK_RULE_ANALYST]
     # A strong link plus an analyst split: the split wins, also after the customers change again.
-    iban = _iban(int(time.time() * 1000) % 10**12 + 7)
+    iban = make_iban(int(time.time() * 1000) % 10**12 + 7)
     _add(admin, a.name, C.IDENTIFIER_KIND_BANK_ACCOUNT, iban)
     _add(admin, b.name, C.IDENTIFIER_KIND_BANK_ACCOUNT, iban)
     split = admin.clusters.SplitCustomer(

@@ -104,3 +104,10 @@ def tokenize(clients: Any, pan: str, parent: str = ACME) -> token_pb2.TokenizeRe
 
 def resource_id(name: str) -> str:
     return name.rsplit("/", 1)[-1]
+
+
+def make_iban(seed: int) -> str:
+    """A checksum-valid Estonian IBAN derived from ``seed`` (bank account identifiers in cluster tests)."""
+    bban = f"22{seed:014d}"
+    check = 98 - int("".join(str(int(ch, 36)) for ch in bban + "EE00")) % 97
+    return f"EE{check:02d}{bban}"

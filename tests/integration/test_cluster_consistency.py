@@ -9,16 +9,10 @@ import time
 from pathlib import Path
 
 from crs.v1 import cluster_pb2, lookup_pb2
-from tests.helpers.data import ACME, create_account, create_customer, register_card, request_id, uid
+from tests.helpers.data import ACME, create_account, create_customer, make_iban, register_card, request_id, uid
 from tests.helpers.server import python_env
 
 C = cluster_pb2
-
-
-def _iban(seed: int) -> str:
-    bban = f"22{seed:014d}"
-    check = 98 - int("".join(str(int(ch, 36)) for ch in bban + "EE00")) % 97
-    return f"EE{check:02d}{bban}"
 
 
 def _add_iban(clients, customer: str, iban: str) -> None:
@@ -53,7 +47,7 @@ def test_a_write_on_one_process_is_visible_on_another_at_once(server_factory, tm
         lookup_pb2.GetAuthorizationContextRequest(parent=ACME, token=card.token), timeout=30
     )
     assert ctx.card.card == card.name and ctx.cluster.size == 1
-    iban = _iban(int(time.time() * 1000) % 10**12)
+    iban = make_iban(int(time.time() * 1000) % 10**12)
     _add_iban(ca, x.name, iban)
     _add_iban(ca, y.name, iban)
     ctx = cb.lookup.GetAuthorizationContext(
@@ -89,7 +83,7 @@ def test_concurrent_writes_through_two_processes_leave_one_cluster_per_strong_id
     clients = [a.clients(), b.clients()]
     for round_no in range(3):
         people = [_bare(clients[i % 2]) for i in range(6)]
-        iban = _iban(int(time.time() * 1000) % 10**12 + round_no)
+        iban = make_iban(int(time.time() * 1000) % 10**12 + round_no)
         errors = _race(clients, [p.name for p in people], iban)
         assert not errors, errors
         names = {_cluster(clients[0], p.name).name for p in people}
@@ -101,7 +95,7 @@ def test_analyst_split_survives_a_full_rebuild(server_factory, tmp_path):
     server = server_factory().start()
     clients = server.clients()
     x, y = _bare(clients), _bare(clients)
-    iban = _iban(int(time.time() * 1000) % 10**12 + 99)
+    iban = make_iban(int(time.time() * 1000) % 10**12 + 99)
     _add_iban(clients, x.name, iban)
     _add_iban(clients, y.name, iban)
     assert _cluster(clients, x.name).name == _cluster(clients, y.name).name
