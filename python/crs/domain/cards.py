@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -32,6 +33,7 @@ from crs.storage import schema
 from crs.storage.base import ConditionFailed, NotExists, Put, Store, VersionIs, Write
 
 ACTIVE, BLOCKED, LOST, STOLEN, EXPIRED, CLOSED = 1, 2, 3, 4, 5, 6
+_IN_FLIGHT_WAITS = (0.0, 0.05, 0.1, 0.2, 0.4, 0.8)  # seconds, about 1.5 s in all
 STATES = range(1, 7)
 
 
@@ -75,8 +77,28 @@ class Cards:
         stored = await self._store.get(schema.cards_by_fingerprint, (tenant, fingerprint))
         return stored.value.decode() if stored else None
 
+    async def _registered(self, tenant: str, card_id: str) -> bool:
+        """The card's change has landed as a whole: its row and the rows written after the claims (the card on its
+        account). On Cassandra a concurrent registration's claims are visible before its batch lands, and are
+        deleted again if another claim of that change fails."""
+        stored = await self._store.get(schema.cards_by_id, (tenant, card_id))
+        if stored is None:
+            return False
+        account_id = decode(CardRecord, stored.value).account_id
+        return await self._store.get(schema.cards_by_account, (tenant, account_id, card_id)) is not None
+
     async def _duplicate(self, tenant: str, fingerprint: str) -> AlreadyExists | None:
-        existing = await self._card_id_by_fingerprint(tenant, fingerprint)
+        """ALREADY_EXISTS naming the card registered for this PAN, or None when there is none. A registration
+        still in flight (claims visible, batch not yet landed) is given a moment to land or be released."""
+        existing: str | None = None
+        for delay in _IN_FLIGHT_WAITS:
+            if delay:
+                await asyncio.sleep(delay)
+            existing = await self._card_id_by_fingerprint(tenant, fingerprint)
+            if existing is None:
+                return None
+            if await self._registered(tenant, existing):
+                break
         if existing is None:
             return None
         name = card_name(tenant, existing)
