@@ -79,18 +79,28 @@ def test_two_workers_share_the_port_restart_and_drain(tmp_path: Path) -> None:
         # SIGKILL one worker: the supervisor starts a new one and the service keeps answering meanwhile.
         victim = sorted(workers)[0]
         os.kill(victim, signal.SIGKILL)
-        failures = 0
+        failures: list[str] = []
+        resets = 0
         t0 = time.monotonic()
         while True:  # calls on new connections all along, for at least 3 s and until the replacement is up
             try:
                 _create_on_new_connections(server, 1)
-            except grpc.RpcError:
-                failures += 1
+            except grpc.RpcError as e:
+                # A connection the kernel queued on the killed worker's listening socket is reset: UNAVAILABLE,
+                # which callers retry (deploy/client/service_config.json). The retry must succeed.
+                if e.code() != grpc.StatusCode.UNAVAILABLE:
+                    failures.append(e.code().name)
+                resets += 1
+                try:
+                    _create_on_new_connections(server, 1)
+                except grpc.RpcError as again:
+                    failures.append(f"retry: {again.code().name}")
             now_workers = _children(server.proc.pid)
             if len(now_workers) == 2 and victim not in now_workers and time.monotonic() - t0 > 3:
                 break
             assert time.monotonic() - t0 < 30, f"no replacement worker: {now_workers}"
-        assert failures == 0, f"{failures} calls failed on new connections while a worker was down"
+        assert not failures, f"calls failed on new connections while a worker was down: {failures}"
+        assert resets <= 3, f"{resets} connections reset: more than the killed worker's backlog"
         replacement = (now_workers - workers).pop()
         t0 = time.monotonic()
         while replacement not in _rpc_pids(server):

@@ -128,9 +128,12 @@ class Vault:
             first_index = {prints[i]: i for i in reversed(missing)}
             to_seal = [pan_list[i] for i in first_index.values()]
             if len(to_seal) >= _THREAD_THRESHOLD:  # keep the event loop free while big batches are prepared
-                entries, writes = await asyncio.to_thread(self._prepare, tenant, to_seal)
+                entries = await asyncio.to_thread(self._prepare, tenant, to_seal)
             else:
-                entries, writes = self._prepare(tenant, to_seal)
+                entries = self._prepare(tenant, to_seal)
+            pan_of = {fp: pan_list[i] for fp, i in first_index.items() if fp is not None}
+            entries = await self._fresh_tokens(tenant, entries, pan_of)
+            writes = [w for e in entries for w in entry_writes(e)]
             writes += audit.writes(audit.event(ctx, vault_resource(tenant), changed_fields=["tokens"]))
             try:
                 await self._store.apply(writes)
@@ -145,11 +148,32 @@ class Vault:
             return results
         raise Aborted("concurrent tokenization of the same PANs kept conflicting; retry the batch", "BATCH_CONFLICT")
 
-    def _prepare(self, tenant: str, pans: list[str]) -> tuple[list[VaultEntry], list[Write]]:
-        """Seal new PANs (Rust, GIL released) and build their vault rows."""
+    def _prepare(self, tenant: str, pans: list[str]) -> list[VaultEntry]:
+        """Seal new PANs (Rust, GIL released)."""
         sealed = self._keys.seal_pans(tenant, pans)
-        entries = [entry_from_sealed(tenant, s) for s in sealed if isinstance(s, SealedPan)]
-        return entries, [w for e in entries for w in entry_writes(e)]
+        return [entry_from_sealed(tenant, s) for s in sealed if isinstance(s, SealedPan)]
+
+    async def _fresh_tokens(self, tenant: str, entries: list[VaultEntry], pan_of: dict[str, str]) -> list[VaultEntry]:
+        """Reseal the entries whose random token repeats within the batch or is already in the vault.
+
+        A token keeps the PAN's BIN6 and last4, so only its middle digits are random: in a batch of 100,000 PANs of
+        one BIN, or against a large vault, a few tokens collide. Without this one collision fails the whole batch's
+        write, and the retry draws 100,000 new tokens with the same odds.
+        """
+        for _round in range(8):
+            seen: set[str] = set()
+            redo: set[int] = set()
+            for i, e in enumerate(entries):
+                if e.token in seen:
+                    redo.add(i)
+                seen.add(e.token)
+            stored = await self._store.get_many(schema.vault_by_token, [(tenant, e.token) for e in entries])
+            redo |= {i for i, row in enumerate(stored) if row is not None}
+            if not redo:
+                break
+            for i in sorted(redo):
+                entries[i] = entry_from_sealed(tenant, self.seal(tenant, pan_of[entries[i].fingerprint]))
+        return entries  # what is still taken now is caught by the write's condition
 
     async def _resolve(
         self, tenant: str, pans: list[str], prints: list[str | None]
