@@ -36,8 +36,8 @@ class Domain:
         self.cards = Cards(store, self.vault, self.accounts, self.customers, self.relationships, mutation, pages)
         self.audit_log = AuditLog(store, pages)
         engine = Engine(store, keyring, NationalIds(self.customers.reveal_national_ids), rules or TenantRules())
-        self.clusters = Clusters(store, keyring, self.customers, engine, mutation, pages)
-        self.lookup = Lookup(store, self.vault, self.cards)
+        self.clusters = Clusters(store, keyring, self.customers, self.cards, engine, mutation, pages)
+        self.lookup = Lookup(store, self.cards)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.

@@ -33,6 +33,7 @@ from crs.storage import schema
 from crs.storage.base import ConditionFailed, NotExists, Put, Store, VersionIs, Write
 
 ACTIVE, BLOCKED, LOST, STOLEN, EXPIRED, CLOSED = 1, 2, 3, 4, 5, 6
+_HEX = frozenset("0123456789abcdef")
 _IN_FLIGHT_WAITS = (0.0, 0.05, 0.1, 0.2, 0.4, 0.8)  # seconds, about 1.5 s in all
 STATES = range(1, 7)
 
@@ -224,22 +225,28 @@ class Cards:
         cards = await self.get_many(tenant, [str(i) for i in ids])
         return cards, (self._pages.encode(q, list(nxt)) if nxt else "")
 
-    async def lookup(self, tenant: str, pan: str, token: str) -> CardLookup:
+    async def card_id_for(self, tenant: str, *, pan: str = "", token: str = "", fingerprint: str = "") -> str:
+        """The id of the card registered for a PAN, a vault token or a card fingerprint (the first one set)."""
         if pan:
-            fingerprint = self._vault.fingerprint(tenant, pan)
-            card_id = await self._card_id_by_fingerprint(tenant, fingerprint)
-            if card_id is None:
-                raise NotFound("no card is registered for this PAN", "NOT_FOUND", {}, "crs.v1/Card", "")
+            card_id = await self._card_id_by_fingerprint(tenant, self._vault.fingerprint(tenant, pan))
+            what = "PAN"
         elif token:
             if not is_token_shaped(token):
                 raise InvalidArgument.of("token", "is not a CRS card token", "INVALID_TOKEN")
             stored = await self._store.get(schema.cards_by_token, (tenant, token))
-            if stored is None:
-                raise NotFound("no card is registered for this token", "NOT_FOUND", {}, "crs.v1/Card", "")
-            card_id = stored.value.decode()
+            card_id, what = (stored.value.decode() if stored else None), "token"
+        elif fingerprint:
+            if len(fingerprint) != 64 or not set(fingerprint) <= _HEX:
+                raise InvalidArgument.of("card_fingerprint", "must be 64 lowercase hexadecimal characters")
+            card_id, what = await self._card_id_by_fingerprint(tenant, fingerprint), "fingerprint"
         else:
             raise InvalidArgument.of("key", "set pan or token")
-        return await self.lookup_by_id(tenant, card_id)
+        if card_id is None:
+            raise NotFound(f"no card is registered for this {what}", "NOT_FOUND", {}, "crs.v1/Card", "")
+        return card_id
+
+    async def lookup(self, tenant: str, pan: str, token: str) -> CardLookup:
+        return await self.lookup_by_id(tenant, await self.card_id_for(tenant, pan=pan, token=token))
 
     async def owners_by_fingerprint(self, tenant: str, fingerprint: str) -> list[CustomerRecord]:
         """SearchCustomers by card fingerprint: the cardholder and the owners of the card's account."""

@@ -8,16 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crs._core import is_token_shaped
 from crs.domain.cards import CardLookup, Cards
 from crs.domain.clusters.records import ACTIVE, ClusterRecord, Membership
-from crs.domain.errors import InvalidArgument, NotFound
+from crs.domain.errors import InvalidArgument
 from crs.domain.records import decode
-from crs.domain.vault import Vault
 from crs.storage import schema
 from crs.storage.base import Store
-
-_HEX = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,34 +24,16 @@ class AuthorizationContext:
 
 
 class Lookup:
-    def __init__(self, store: Store, vault: Vault, cards: Cards) -> None:
+    def __init__(self, store: Store, cards: Cards) -> None:
         self._store = store
-        self._vault = vault
         self._cards = cards
-
-    async def _card_id(self, tenant: str, token: str, pan: str, fingerprint: str) -> str:
-        if pan:
-            fingerprint = self._vault.fingerprint(tenant, pan)
-            table, key = schema.cards_by_fingerprint, (tenant, fingerprint)
-        elif fingerprint:
-            if len(fingerprint) != 64 or not set(fingerprint) <= _HEX:
-                raise InvalidArgument.of("card_fingerprint", "must be 64 lowercase hexadecimal characters")
-            table, key = schema.cards_by_fingerprint, (tenant, fingerprint)
-        elif token:
-            if not is_token_shaped(token):
-                raise InvalidArgument.of("token", "is not a CRS card token", "INVALID_TOKEN")
-            table, key = schema.cards_by_token, (tenant, token)
-        else:
-            raise InvalidArgument.of("key", "set token, pan or card_fingerprint")
-        stored = await self._store.get(table, key)
-        if stored is None:
-            raise NotFound("no card is registered for this key", "NOT_FOUND", {}, "crs.v1/Card", "")
-        return stored.value.decode()
 
     async def authorization_context(
         self, tenant: str, *, token: str = "", pan: str = "", fingerprint: str = ""
     ) -> AuthorizationContext:
-        card_id = await self._card_id(tenant, token, pan, fingerprint)
+        if not (token or pan or fingerprint):
+            raise InvalidArgument.of("key", "set token, pan or card_fingerprint")
+        card_id = await self._cards.card_id_for(tenant, pan=pan, token=token, fingerprint=fingerprint)
         found = await self._cards.lookup_by_id(tenant, card_id)
         people = [o.id for o in found.owners]
         if found.card.customer_id not in people:

@@ -79,11 +79,11 @@ def new_cluster_id(tenant: str, first_member: str) -> str:
 class NationalIds:
     """Decrypts a customer's national identifiers (``CC:TYPE:VALUE``) for identifier derivation."""
 
-    def __init__(self, reveal: object) -> None:
+    def __init__(self, reveal: Callable[[CustomerRecord], list[str]]) -> None:
         self._reveal = reveal
 
     def of(self, rec: CustomerRecord) -> list[str]:
-        values: list[str] = self._reveal(rec)  # type: ignore[operator]
+        values = self._reveal(rec)
         return [f"{n.issuing_country or 'ZZ'}:{n.type}:{v}" for n, v in zip(rec.national_ids, values, strict=True)]
 
 

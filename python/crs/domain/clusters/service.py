@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crs._core import KeyRing, is_token_shaped
+from crs._core import KeyRing
 from crs.domain import audit
+from crs.domain.cards import Cards
 from crs.domain.context import CallContext
 from crs.domain.customers import CLOSED as CUSTOMER_CLOSED
 from crs.domain.customers import Customers
@@ -14,7 +15,7 @@ from crs.domain.identity.normalize import IdentifierError, normalize
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
-from crs.domain.records import AccountRecord, CardRecord, CustomerRecord, decode, encode, now_us
+from crs.domain.records import AccountRecord, CustomerRecord, decode, encode, now_us
 from crs.domain.validation import MAX_REASON, check_text
 from crs.storage import schema
 from crs.storage.base import Delete, Put, Store, Write
@@ -73,6 +74,7 @@ class Clusters:
         store: Store,
         keyring: KeyRing,
         customers: Customers,
+        cards: Cards,
         engine: Engine,
         mutation: Mutation,
         pages: PageTokens,
@@ -80,6 +82,7 @@ class Clusters:
         self._store = store
         self._keyring = keyring
         self._customers = customers
+        self._cards = cards
         self.engine = engine
         self._mutation = mutation
         self._pages = pages
@@ -183,8 +186,7 @@ class Clusters:
         if stored is None:
             name = cluster_name(tenant, cluster_id)
             raise NotFound(f"{name} not found", "NOT_FOUND", {}, "crs.v1/Cluster", name)
-        rec = decode(ClusterRecord, stored.value)
-        return rec
+        return decode(ClusterRecord, stored.value)
 
     async def follow(self, tenant: str, cluster_id: str) -> ClusterRecord:
         """An absorbed cluster resolves to its survivor; a split one is FAILED_PRECONDITION naming the pieces."""
@@ -233,17 +235,8 @@ class Clusters:
         return await self.view(await self.follow(tenant, await self.cluster_of_customer(tenant, cid)))
 
     async def _card_holder(self, tenant: str, card: Name | None, token: str) -> str:
-        if card is None:
-            if not is_token_shaped(token):
-                raise InvalidArgument.of("token", "is not a CRS card token", "INVALID_TOKEN")
-            by_token = await self._store.get(schema.cards_by_token, (tenant, token))
-            if by_token is None:
-                raise NotFound("no card is registered for this token", "NOT_FOUND", {}, "crs.v1/Card", "")
-            card = Name(tenant, "cards", by_token.value.decode())
-        stored = await self._store.get(schema.cards_by_id, (tenant, card.id))
-        if stored is None:
-            raise NotFound(f"{card} not found", "NOT_FOUND", {}, "crs.v1/Card", str(card))
-        return decode(CardRecord, stored.value).customer_id
+        card_id = card.id if card is not None else await self._cards.card_id_for(tenant, token=token)
+        return (await self._cards.get(Name(tenant, "cards", card_id))).customer_id
 
     async def _by_identifier(self, tenant: str, kind_number: int, value: str, region: str) -> ClusterView:
         kind = identifiers.KINDS_BY_NUMBER.get(kind_number)
@@ -257,7 +250,12 @@ class Clusters:
         rows = await self._store.scan(schema.customers_by_identifier, (tenant, kind.value, fp), limit=1000)
         if not rows:
             raise NotFound("no customer carries this identifier", "NOT_FOUND", {}, "crs.v1/Cluster", "")
-        found = {await self.cluster_of_customer(tenant, str(r.clustering[0])) for r in rows}
+        carriers = [str(r.clustering[0]) for r in rows]
+        stored = await self._store.get_many(schema.cluster_by_customer, [(tenant, c) for c in carriers])
+        found = {decode(Membership, m.value).cluster_id for m in stored if m is not None}
+        for c, m in zip(carriers, stored, strict=True):
+            if m is None:  # not reconciled yet: catch up now
+                found.add(await self.cluster_of_customer(tenant, c))
         if len(found) > 1:
             raise FailedPrecondition(
                 f"customers in {len(found)} clusters carry this identifier",
