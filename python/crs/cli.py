@@ -81,6 +81,20 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         default=Path(os.environ["CRS_CLUSTER_RULES"]) if os.environ.get("CRS_CLUSTER_RULES") else None,
         help="per-tenant cluster link rules, JSON ($CRS_CLUSTER_RULES; docs/clusters.md)",
     )
+    f = p.add_argument_group("change feed (docs/back-office.md)")
+    f.add_argument(
+        "--feed-retention",
+        type=_duration,
+        default=_duration(os.environ.get("CRS_FEED_RETENTION", "7d")),
+        help="keep change events this long, e.g. 7d, 36h, 3600s ($CRS_FEED_RETENTION; default 7d)",
+    )
+    f.add_argument(
+        "--feed-settle",
+        type=float,
+        default=float(os.environ.get("CRS_FEED_SETTLE", "2")),
+        help="seconds: consumers see events committed before now minus this; must exceed write latency plus "
+        "clock skew between server processes ($CRS_FEED_SETTLE; default 2)",
+    )
     g = p.add_argument_group("serving at volume (docs/operations.md)")
     g.add_argument(
         "--workers",
@@ -125,6 +139,17 @@ def _cassandra_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cassandra-port", type=int, default=int(os.environ.get("CRS_CASSANDRA_PORT", "9042")))
     p.add_argument("--keyspace", default=os.environ.get("CRS_CASSANDRA_KEYSPACE", "crs"))
     p.add_argument("--local-dc", default=os.environ.get("CRS_CASSANDRA_LOCAL_DC", "dc1"))
+
+
+def _duration(text: str) -> int:
+    """Seconds from "3600", "3600s", "90m", "36h" or "7d"."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    value = text.strip().lower()
+    scale = units.get(value[-1:], 0)
+    digits = value[:-1] if scale else value
+    if not digits.isdigit():
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 7d, 36h, 3600s)")
+    return int(digits) * (scale or 1)
 
 
 def _client_args(p: argparse.ArgumentParser) -> None:
@@ -285,6 +310,8 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
         reuse_port=bool(args.worker_of),
         health_port=args.health_port,
         worker_of=args.worker_of,
+        feed_retention_seconds=args.feed_retention,
+        feed_settle_seconds=args.feed_settle,
     )
     from crs.api import logs
     from crs.storage.base import StoreUnavailable

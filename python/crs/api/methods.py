@@ -51,6 +51,10 @@ POLICIES: dict[str, Policy] = {
     "/crs.v1.ClusterService/MergeCustomers": Policy("admin", mutating=True, audit_failures=True),
     "/crs.v1.ClusterService/SplitCustomer": Policy("admin", mutating=True, audit_failures=True),
     "/crs.v1.LookupService/GetAuthorizationContext": _READ,
+    "/crs.v1.ChangeFeedService/Subscribe": _READ,
+    "/crs.v1.ChangeFeedService/CommitCursor": Policy("read", mutating=True),
+    "/crs.v1.ChangeFeedService/GetConsumer": _READ,
+    "/crs.v1.ChangeFeedService/ExportSnapshot": _READ,
 }
 
 # Served without an API key.

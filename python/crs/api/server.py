@@ -17,6 +17,7 @@ from crs._core import KeyRing
 from crs.api import logs, metrics, reflection
 from crs.api.auth import ApiKeys, add_key
 from crs.api.cluster_servicers import ClusterServicer, IdentifierServicer, LookupServicer
+from crs.api.feed_servicer import ChangeFeedServicer
 from crs.api.interceptor import CrsInterceptor
 from crs.api.observed_store import ObservedStore
 from crs.api.servicers import (
@@ -28,6 +29,7 @@ from crs.api.servicers import (
     TokenServicer,
 )
 from crs.domain.app import Domain
+from crs.domain.changefeed import outbox
 from crs.domain.clusters.rules import TenantRules
 from crs.storage.base import Store
 from crs.v1 import (
@@ -37,6 +39,8 @@ from crs.v1 import (
     audit_pb2_grpc,
     card_pb2,
     card_pb2_grpc,
+    changefeed_pb2,
+    changefeed_pb2_grpc,
     cluster_pb2,
     cluster_pb2_grpc,
     customer_pb2,
@@ -61,6 +65,7 @@ SERVICE_NAMES = tuple(
         (cluster_pb2, "IdentifierService"),
         (cluster_pb2, "ClusterService"),
         (lookup_pb2, "LookupService"),
+        (changefeed_pb2, "ChangeFeedService"),
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -107,6 +112,9 @@ class ServerConfig:
     # (deploy/client/service_config.json healthCheckConfig) stop sending new calls here first, so none race
     # the shutdown (such a call would be CANCELLED, which no client retries).
     drain_delay_seconds: float = 0.0
+    # The change feed (docs/back-office.md): how long events are kept, and the settle horizon.
+    feed_retention_seconds: int = outbox.SETTINGS.retention_seconds
+    feed_settle_seconds: float = outbox.DEFAULT_SETTLE_SECONDS
 
 
 @dataclass
@@ -116,6 +124,7 @@ class Running:
     health: health.aio.HealthServicer
     domain: Domain
     health_server: grpc.aio.Server | None = None  # plaintext grpc.health.v1 only (--health-port)
+    feed: ChangeFeedServicer | None = None
 
 
 def _is_loopback(host: str) -> bool:
@@ -187,6 +196,7 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
         raise ValueError("plaintext gRPC is only served on loopback; pass --tls-cert/--tls-key or --allow-insecure")
     keyring = load_keyring(config)
     api_keys = load_api_keys(config)
+    outbox.configure(config.feed_retention_seconds, config.feed_settle_seconds)
     store = ObservedStore(store or open_store(config))
     metrics.set_key_ids(keyring.key_ids(), keyring.active_key_id)
     rules = TenantRules.from_file(config.cluster_rules_file) if config.cluster_rules_file else TenantRules()
@@ -205,6 +215,8 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     cluster_pb2_grpc.add_IdentifierServiceServicer_to_server(IdentifierServicer(domain), server)
     cluster_pb2_grpc.add_ClusterServiceServicer_to_server(ClusterServicer(domain), server)
     lookup_pb2_grpc.add_LookupServiceServicer_to_server(LookupServicer(domain), server)
+    feed = ChangeFeedServicer(domain)
+    changefeed_pb2_grpc.add_ChangeFeedServiceServicer_to_server(feed, server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
@@ -215,7 +227,7 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
         health_server = grpc.aio.server(options=server_options(config))
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, health_server)
         health_server.add_insecure_port(f"{config.host}:{config.health_port}")
-    return Running(server, port, health_servicer, domain, health_server)
+    return Running(server, port, health_servicer, domain, health_server, feed)
 
 
 def server_options(config: ServerConfig) -> list[tuple[str, int]]:
@@ -310,6 +322,8 @@ async def serve(config: ServerConfig) -> None:
     if parent_watch is not None:
         parent_watch.cancel()
     await running.health.enter_graceful_shutdown()
+    if running.feed is not None:
+        running.feed.draining.set()  # feed streams end (OK) at their next poll; consumers resume elsewhere
     if config.drain_delay_seconds > 0:
         await asyncio.sleep(config.drain_delay_seconds)
     await running.server.stop(config.grace_seconds)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Generic, TypeVar
 
 from crs.domain import audit
+from crs.domain.changefeed import outbox
 from crs.domain.context import CallContext
 from crs.domain.errors import Aborted, FailedPrecondition, InvalidArgument
 from crs.domain.records import IdempotencyRecord, decode, encode
@@ -75,6 +76,8 @@ class Mutation:
                 writes += audit.writes(
                     audit.event(ctx, change.resource, changed_fields=change.changed_fields, purpose=change.purpose)
                 )
+                # The change feed's outbox rows: in this same apply, never a second write that can fail alone.
+                writes += outbox.derive(change.writes, change.resource, change.changed_fields)
             if ctx.request_id:
                 writes.append(
                     Put(
@@ -89,7 +92,7 @@ class Mutation:
                     )
                 )
             try:
-                await self._store.apply(writes)
+                await outbox.apply(self._store, writes)
                 return change.result
             except ConditionFailed as failed:
                 # A retry racing the first call with the same request_id loses on whichever condition it

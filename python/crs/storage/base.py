@@ -73,6 +73,7 @@ class Put:
     value: bytes
     version: str = ""
     condition: Condition | None = None
+    ttl_seconds: int | None = None  # this row expires after this long (overrides the table's default)
 
 
 @dataclass(frozen=True, slots=True)

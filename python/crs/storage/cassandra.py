@@ -79,6 +79,7 @@ class _Statements:
         self.get = session.prepare(f"SELECT value, version FROM {t} WHERE {where}")
         self.get.is_idempotent = True
         self.put = session.prepare(f"INSERT INTO {t} ({cols}, value, version) VALUES ({marks}, ?, ?){ttl}")
+        self.put_ttl = session.prepare(f"INSERT INTO {t} ({cols}, value, version) VALUES ({marks}, ?, ?) USING TTL ?")
         self.put_if_absent = session.prepare(
             f"INSERT INTO {t} ({cols}, value, version) VALUES ({marks}, ?, ?) IF NOT EXISTS{ttl}"
         )
@@ -268,6 +269,8 @@ class CassandraStore(Store):
     def _plain(self, w: Write) -> tuple[PreparedStatement, list[Any]]:
         s = self._stmts[w.table.name]
         if isinstance(w, Put):
+            if w.ttl_seconds:
+                return s.put_ttl, [*w.key, w.value, w.version, w.ttl_seconds]
             return s.put, [*w.key, w.value, w.version]
         return s.delete, list(w.key)
 

@@ -71,10 +71,11 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
-    clusters = set(CLUSTER_TABLES)
+    later = set(CLUSTER_TABLES) | set(FEED_TABLES)
     return [
-        Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in clusters)),
+        Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in later)),
         Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
+        Migration(5, "Back-office change feed", tuple(create_table(keyspace, t) for t in FEED_TABLES)),
     ]
 
 
@@ -92,3 +93,5 @@ CLUSTER_TABLES: tuple[Table, ...] = (
     schema.cluster_events_by_day,
     schema.match_model_by_tenant,
 )
+
+FEED_TABLES: tuple[Table, ...] = (schema.feed_by_shard, schema.feed_consumers_by_name)

@@ -162,7 +162,7 @@ class EmbeddedStore(Store):
                 self._check_condition(conn, write, now)
                 pk, ck = write.table.split(write.key)
                 if isinstance(write, Put):
-                    ttl = write.table.ttl_seconds
+                    ttl = write.ttl_seconds or write.table.ttl_seconds
                     conn.execute(
                         f'INSERT OR REPLACE INTO "{write.table.name}" (pk, ck, version, value, expires_at) '
                         "VALUES (?, ?, ?, ?, ?)",

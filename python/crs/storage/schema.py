@@ -133,6 +133,22 @@ match_model_by_tenant = Table(
     "match_model_by_tenant", ("tenant",), (), "The tenant's probabilistic match model (EM-estimated weights)"
 )
 
+# The back-office change feed (docs/back-office.md): the outbox, written in the same apply as the change.
+# Partitions are one (tenant, shard, UTC hour); one resource's events always go to one shard; rows expire after the
+# retention (per write, `crs serve --feed-retention`; this is the default).
+FEED_SHARDS = 8
+FEED_RETENTION_SECONDS = 7 * 24 * 3600
+feed_by_shard = Table(
+    "feed_by_shard",
+    ("tenant", "shard", "hour"),
+    ("position",),
+    "Change events of one feed shard in one UTC hour, in commit-time order (the outbox)",
+    ttl_seconds=FEED_RETENTION_SECONDS,
+)
+feed_consumers_by_name = Table(
+    "feed_consumers_by_name", ("tenant", "consumer"), (), "A named feed consumer's committed cursor"
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     customers_by_id,
     customers_by_tenant,
@@ -167,4 +183,6 @@ ALL_TABLES: tuple[Table, ...] = (
     cluster_events_by_cluster,
     cluster_events_by_day,
     match_model_by_tenant,
+    feed_by_shard,
+    feed_consumers_by_name,
 )

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 from crs._core import KeyRing
 from crs.domain.audit import day_of
+from crs.domain.changefeed import outbox
 from crs.domain.errors import Aborted
 from crs.domain.identity import matching
 from crs.domain.identity.encoding import MatchRecord
@@ -213,7 +214,7 @@ class Engine:
             if not plan.writes:
                 return []
             try:
-                await self._store.apply(plan.writes)
+                await outbox.apply(self._store, [*plan.writes, *outbox.derive(plan.writes)])
                 return plan.events
             except ConditionFailed:
                 continue  # another process changed one of these clusters: read again

@@ -1,0 +1,1 @@
+"""The back-office change feed: outbox events, consumers' cursors, snapshots (docs/back-office.md)."""
