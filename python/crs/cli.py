@@ -204,6 +204,19 @@ def build_parser() -> argparse.ArgumentParser:
     lk.add_argument("--token")
     lk.add_argument("--pan-stdin", action="store_true", help="read the PAN from standard input (not argv)")
 
+    exp = sub.add_parser(
+        "export",
+        help="a consistent snapshot as JSON Lines files + manifest.json, through the server (docs/back-office.md)",
+    )
+    _client_args(exp)
+    exp.add_argument("--out", type=Path, required=True, help="directory for <type>.jsonl and manifest.json")
+    exp.add_argument(
+        "--types",
+        default="customers,accounts,cards,relationships,clusters",
+        help="comma-separated resource types (default: all)",
+    )
+    exp.add_argument("--timeout", type=float, default=3600.0, help="seconds for the whole export")
+
     clusters = sub.add_parser("clusters", help="offline cluster maintenance").add_subparsers(
         dest="action", required=True
     )
@@ -413,7 +426,7 @@ def _client(args: argparse.Namespace) -> int:
         print("crs: set CRS_API_KEY to an API key", file=sys.stderr)
         return 2
     md = (("authorization", f"Bearer {key}"),)
-    commands = {"customers": _customers_cmd, "cards": _cards_cmd, "audit": _audit_cmd}
+    commands = {"customers": _customers_cmd, "cards": _cards_cmd, "audit": _audit_cmd, "export": _export_cmd}
     with grpc.insecure_channel(args.target) as channel:
         try:
             commands[args.command](channel, args, md)
@@ -483,6 +496,17 @@ def _audit_cmd(channel: Any, args: argparse.Namespace, md: Metadata) -> None:
         parent=f"tenants/{args.tenant}", resource=args.resource, actor=args.actor, start_time=start, page_size=1000
     )
     _show(audit_pb2_grpc.AuditServiceStub(channel).ListAuditEvents(req, metadata=md))
+
+
+def _export_cmd(channel: Any, args: argparse.Namespace, md: Metadata) -> None:
+    from crs.export import export
+    from crs.v1 import changefeed_pb2_grpc
+
+    types = [t.strip() for t in args.types.split(",") if t.strip()]
+    stub = changefeed_pb2_grpc.ChangeFeedServiceStub(channel)
+    manifest = export(stub, args.tenant, args.out, types, md, args.timeout)
+    counts = ", ".join(f"{t} {e['count']}" for t, e in manifest["files"].items())
+    print(f"exported {counts} to {args.out} as of cursor {manifest['cursor']}")
 
 
 if __name__ == "__main__":

@@ -294,3 +294,46 @@ def test_two_server_processes_share_one_feed(feed_server, tmp_path):
         assert {here.name, there.name} <= {e.resource for e in events}
     finally:
         sibling.close()
+
+
+def test_crs_export_writes_jsonl_and_manifest(feed_server, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from crs.export import verify
+    from tests.helpers.server import python_env
+
+    clients = feed_server.clients("acme-admin")
+    c = create_customer(clients)
+    a = create_account(clients, c.name)
+    card = register_card(clients, a.name)
+    env = {**python_env(), "CRS_API_KEY": feed_server.secrets["acme-read"]}
+    out = tmp_path / "export"
+    proc = subprocess.run(
+        [sys.executable, "-m", "crs", "export", "--target", feed_server.address, "--tenant", "acme", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    manifest = verify(out)
+    assert set(manifest["files"]) == {"customers", "accounts", "cards", "relationships", "clusters"}
+    lines = {
+        rtype: [json.loads(x) for x in (out / entry["file"]).read_text().splitlines()]
+        for rtype, entry in manifest["files"].items()
+    }
+    by_name = {row["resource"]: row["value"] for rows in lines.values() for row in rows}
+    assert by_name[c.name]["display_name"] == c.display_name
+    assert by_name[a.name]["currency_code"] == a.currency_code
+    assert by_name[card.name]["token"] == card.token
+    # The export's cursor continues with Subscribe: a change made after it arrives, nothing before it.
+    later = create_customer(clients)
+    events, _ = collect(stub(feed_server), consumer(), manifest["cursor"], has_all({later.name}))
+    assert c.name not in {e.resource for e in events}
+    # A tampered file no longer matches its manifest.
+    (out / "customers.jsonl").write_text("{}\n")
+    with pytest.raises(ValueError):
+        verify(out)
