@@ -337,3 +337,28 @@ def test_crs_export_writes_jsonl_and_manifest(feed_server, tmp_path):
     (out / "customers.jsonl").write_text("{}\n")
     with pytest.raises(ValueError):
         verify(out)
+
+
+def test_streams_end_cleanly_when_the_server_drains(tmp_path):
+    server = CrsServer(root=tmp_path / "drain", extra_args=FEED_ARGS)
+    server.start()
+    try:
+        call = stub(server).Subscribe(F.SubscribeRequest(consumer=consumer(), start_position=F.LATEST), timeout=60)
+        outcome: list[object] = []
+
+        def drain() -> None:
+            try:
+                outcome.append(sum(1 for _ in call))
+            except grpc.RpcError as err:
+                outcome.append(err.code())
+
+        reader = threading.Thread(target=drain)
+        reader.start()
+        time.sleep(1.5)  # the stream is open and polling
+        started = time.monotonic()
+        assert server.terminate(timeout=30) == 0
+        reader.join(timeout=30)
+        assert outcome and isinstance(outcome[0], int), outcome  # ended with OK, not cancelled by the grace period
+        assert time.monotonic() - started < 5
+    finally:
+        server.close()

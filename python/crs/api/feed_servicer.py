@@ -53,7 +53,7 @@ class ChangeFeedServicer(changefeed_pb2_grpc.ChangeFeedServiceServicer):
         if committed is not None and request.start_position == changefeed_pb2.START_POSITION_UNSPECIFIED:
             return check_cursor(committed.cursor, "cursor")
         if request.start_position == changefeed_pb2.EARLIEST:
-            return time_cursor(retained_from_us() + 60_000_000)  # a minute inside retention: nothing expires mid-read
+            return time_cursor(retained_from_us() + 5_000_000)  # just inside retention: nothing expires mid-read
         if request.start_position == changefeed_pb2.LATEST:
             return time_cursor(horizon_us())
         raise FailedPrecondition(
