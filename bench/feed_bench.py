@@ -109,10 +109,10 @@ def cursor_now(s: Server) -> str:
     return next(i.end.cursor for i in feed.ExportSnapshot(req, metadata=s.md) if i.HasField("end"))
 
 
-def throughput(s: Server, accounts: list[account_pb2.Account], changes: int) -> tuple[float, float]:
+def throughput(s: Server, current: list[account_pb2.Account], changes: int) -> tuple[float, float]:
+    """Updates ``current`` in place (its etags stay usable)."""
     stub = account_pb2_grpc.AccountServiceStub(s.channel)
     start_cursor = cursor_now(s)
-    current = list(accounts)
     t0 = time.perf_counter()
     for i in range(changes):
         k = i % len(current)
@@ -145,14 +145,16 @@ def latency(s: Server, accounts: list[account_pb2.Account], rate: float, seconds
 
     def produce() -> None:
         nonlocal made
-        current = list(accounts)
+        current = accounts
         t0 = time.monotonic()
-        while time.monotonic() - t0 < seconds:
-            k = made % len(current)
-            current[k] = update(s, stub, current[k], 1_000_000 + made)
-            made += 1
-            time.sleep(max(0.0, t0 + made / rate - time.monotonic()))
-        done.set()
+        try:
+            while time.monotonic() - t0 < seconds:
+                k = made % len(current)
+                current[k] = update(s, stub, current[k], 1_000_000 + made)
+                made += 1
+                time.sleep(max(0.0, t0 + made / rate - time.monotonic()))
+        finally:
+            done.set()
 
     producer = threading.Thread(target=produce)
     lat: list[float] = []
