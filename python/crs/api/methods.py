@@ -51,6 +51,19 @@ POLICIES: dict[str, Policy] = {
     "/crs.v1.ClusterService/MergeCustomers": Policy("admin", mutating=True, audit_failures=True),
     "/crs.v1.ClusterService/SplitCustomer": Policy("admin", mutating=True, audit_failures=True),
     "/crs.v1.LookupService/GetAuthorizationContext": _READ,
+    "/crs.v1.ProfileService/GetProfile": _READ,
+    "/crs.v1.ProfileService/UpdateProfile": _WRITE,
+    "/crs.v1.ProfileService/GetEffectiveProfile": _READ,
+    "/crs.v1.SupportService/CreateCase": _WRITE,
+    "/crs.v1.SupportService/GetCase": _READ,
+    "/crs.v1.SupportService/ListCases": _READ,
+    "/crs.v1.SupportService/AssignCase": _WRITE,
+    "/crs.v1.SupportService/ResolveCase": _WRITE,
+    "/crs.v1.SupportService/CreateCaseNote": _WRITE,
+    "/crs.v1.SupportService/ListCaseNotes": _READ,
+    "/crs.v1.SupportService/CreateFeedback": _WRITE,
+    "/crs.v1.SupportService/ListFeedback": _READ,
+    "/crs.v1.Customer360Service/GetCustomer360": _READ,
 }
 
 # Served without an API key.

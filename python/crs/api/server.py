@@ -19,6 +19,7 @@ from crs.api.auth import ApiKeys, add_key
 from crs.api.cluster_servicers import ClusterServicer, IdentifierServicer, LookupServicer
 from crs.api.interceptor import CrsInterceptor
 from crs.api.observed_store import ObservedStore
+from crs.api.profile_servicers import Customer360Servicer, ProfileServicer, SupportServicer
 from crs.api.servicers import (
     AccountServicer,
     AuditServicer,
@@ -39,12 +40,18 @@ from crs.v1 import (
     card_pb2_grpc,
     cluster_pb2,
     cluster_pb2_grpc,
+    customer360_pb2,
+    customer360_pb2_grpc,
     customer_pb2,
     customer_pb2_grpc,
     lookup_pb2,
     lookup_pb2_grpc,
+    profile_pb2,
+    profile_pb2_grpc,
     relationship_pb2,
     relationship_pb2_grpc,
+    support_pb2,
+    support_pb2_grpc,
     token_pb2,
     token_pb2_grpc,
 )
@@ -61,6 +68,9 @@ SERVICE_NAMES = tuple(
         (cluster_pb2, "IdentifierService"),
         (cluster_pb2, "ClusterService"),
         (lookup_pb2, "LookupService"),
+        (profile_pb2, "ProfileService"),
+        (support_pb2, "SupportService"),
+        (customer360_pb2, "Customer360Service"),
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -205,6 +215,9 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     cluster_pb2_grpc.add_IdentifierServiceServicer_to_server(IdentifierServicer(domain), server)
     cluster_pb2_grpc.add_ClusterServiceServicer_to_server(ClusterServicer(domain), server)
     lookup_pb2_grpc.add_LookupServiceServicer_to_server(LookupServicer(domain), server)
+    profile_pb2_grpc.add_ProfileServiceServicer_to_server(ProfileServicer(domain), server)
+    support_pb2_grpc.add_SupportServiceServicer_to_server(SupportServicer(domain), server)
+    customer360_pb2_grpc.add_Customer360ServiceServicer_to_server(Customer360Servicer(domain), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)

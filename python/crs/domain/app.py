@@ -9,13 +9,17 @@ from crs._core import KeyRing
 from crs.domain.accounts import Accounts
 from crs.domain.audit_log import AuditLog
 from crs.domain.cards import Cards
+from crs.domain.cases import Cases
 from crs.domain.clusters.engine import Engine, NationalIds
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.clusters.service import Clusters
+from crs.domain.customer360 import Customer360
 from crs.domain.customers import Customers
+from crs.domain.feedback import Feedback
 from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
 from crs.domain.paging import PageTokens
+from crs.domain.profiles import Profiles
 from crs.domain.relationships import Relationships
 from crs.domain.vault import Vault
 from crs.storage.base import Store
@@ -38,6 +42,10 @@ class Domain:
         engine = Engine(store, keyring, NationalIds(self.customers.reveal_national_ids), rules or TenantRules())
         self.clusters = Clusters(store, keyring, self.customers, self.cards, engine, mutation, pages)
         self.lookup = Lookup(store, self.cards)
+        self.profiles = Profiles(store, mutation)
+        self.cases = Cases(store, mutation, pages)
+        self.feedback = Feedback(store, mutation, pages)
+        self.customer360 = Customer360(store, self.profiles, self.cases, self.feedback)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.

@@ -71,10 +71,11 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
-    clusters = set(CLUSTER_TABLES)
+    later = set(CLUSTER_TABLES) | set(PROFILE_TABLES)
     return [
-        Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in clusters)),
+        Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in later)),
         Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
+        Migration(4, "Profiles, support cases, feedback", tuple(create_table(keyspace, t) for t in PROFILE_TABLES)),
     ]
 
 
@@ -91,4 +92,14 @@ CLUSTER_TABLES: tuple[Table, ...] = (
     schema.cluster_events_by_cluster,
     schema.cluster_events_by_day,
     schema.match_model_by_tenant,
+)
+
+PROFILE_TABLES: tuple[Table, ...] = (
+    schema.profiles_by_customer,
+    schema.profiles_by_cluster,
+    schema.cases_by_id,
+    schema.cases_by_customer,
+    schema.case_notes_by_case,
+    schema.feedback_by_id,
+    schema.feedback_by_customer,
 )

@@ -133,6 +133,39 @@ match_model_by_tenant = Table(
     "match_model_by_tenant", ("tenant",), (), "The tenant's probabilistic match model (EM-estimated weights)"
 )
 
+# Profiles, support cases and feedback (docs/profiles.md).
+profiles_by_customer = Table(
+    "profiles_by_customer",
+    ("tenant", "customer_id"),
+    (),
+    "A customer's own payment and contact profile (CAS on its etag)",
+)
+profiles_by_cluster = Table(
+    "profiles_by_cluster",
+    ("tenant", "cluster_id"),
+    (),
+    "A cluster's profile, inherited by its members (CAS on its etag)",
+)
+cases_by_id = Table(
+    "cases_by_id", ("tenant", "case_id"), (), "Get a support case (insert-if-not-exists, CAS on its etag)"
+)
+cases_by_customer = Table(
+    "cases_by_customer",
+    ("tenant", "customer_id", "status"),
+    ("opened", "case_id"),
+    "A customer's support cases of one status, oldest first",
+)
+case_notes_by_case = Table(
+    "case_notes_by_case", ("tenant", "case_id"), ("written", "note_id"), "A support case's notes, oldest first"
+)
+feedback_by_id = Table("feedback_by_id", ("tenant", "feedback_id"), (), "One feedback entry (insert-if-not-exists)")
+feedback_by_customer = Table(
+    "feedback_by_customer",
+    ("tenant", "customer_id"),
+    ("recency", "feedback_id"),
+    "A customer's feedback, newest first (recency = inverted creation time)",
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     customers_by_id,
     customers_by_tenant,
@@ -167,4 +200,11 @@ ALL_TABLES: tuple[Table, ...] = (
     cluster_events_by_cluster,
     cluster_events_by_day,
     match_model_by_tenant,
+    profiles_by_customer,
+    profiles_by_cluster,
+    cases_by_id,
+    cases_by_customer,
+    case_notes_by_case,
+    feedback_by_id,
+    feedback_by_customer,
 )
