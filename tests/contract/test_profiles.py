@@ -630,3 +630,30 @@ def test_cluster_profile_card_must_belong_to_a_member(admin, profiles):
         ["default_payment_methods.POS"],
         field="profile.default_payment_methods.POS.card_token",
     )
+
+
+def test_unchanged_method_is_not_rechecked_when_sent_again(admin, profiles):
+    c, acct = customer_with_account(admin)
+    card = register_card(admin, acct.name)
+    name = _pname(c.name)
+    pos = P.PaymentMethod(card_token=card.token)
+    _update(profiles, P.Profile(name=name, default_payment_methods={"POS": pos}), ["default_payment_methods"])
+    admin.cards.UpdateCardState(
+        card_pb2.UpdateCardStateRequest(name=card.name, state=card_pb2.CARD_STATE_BLOCKED, reason="lost"), timeout=30
+    )
+    bnpl = P.PaymentMethod(bnpl=P.BnplMethod(provider="KLARNA"))
+    both = _update(
+        profiles,
+        P.Profile(name=name, default_payment_methods={"POS": pos, "ECOMMERCE": bnpl}),
+        ["default_payment_methods"],
+    )
+    assert dict(both.default_payment_methods) == {"POS": pos, "ECOMMERCE": bnpl}
+    # moving the blocked card to another channel is a change, and is refused
+    expect_error(
+        SC.FAILED_PRECONDITION,
+        _update,
+        profiles,
+        P.Profile(name=name, default_payment_methods={"MOTO": pos}),
+        ["default_payment_methods.MOTO"],
+        reason="CARD_NOT_ACTIVE",
+    )

@@ -103,8 +103,16 @@ def _apply_methods(rec: ProfileRecord, inp: ProfileInput, leaves: Sequence[str],
 
 
 def _changed_methods(before: ProfileRecord, after: ProfileRecord) -> list[PaymentMethodRecord]:
+    """The methods this update sets or changes; one sent again unchanged keeps its resolved card id unchecked."""
     old = {m.channel: m for m in before.payment_methods}
-    return [m for m in after.payment_methods if old.get(m.channel) != m]
+    changed = []
+    for m in after.payment_methods:
+        prior = old.get(m.channel)
+        if prior is not None and replace(prior, card_id="") == replace(m, card_id=""):
+            m.card_id = prior.card_id
+        else:
+            changed.append(m)
+    return changed
 
 
 class Profiles:
