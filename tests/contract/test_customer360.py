@@ -146,3 +146,19 @@ def test_errors_and_tenancy(admin, c360, globex, crs_server):
             customer360_pb2.GetCustomer360Request(customer=c.name, feedback_count=bad),
             field="feedback_count",
         )
+
+
+def test_long_sections_stop_at_the_limit_and_say_so(admin, c360, support):
+    c = create_customer(admin)
+    for _ in range(101):
+        create_account(admin, c.name)
+    cases = [
+        support.CreateCase(
+            S.CreateCaseRequest(parent=ACME, support_case=S.SupportCase(customer=c.name, subject=f"c{i}")), timeout=30
+        )
+        for i in range(101)
+    ]
+    view = _view(c360, c.name)
+    assert len(view.accounts) == 100 and len(view.open_cases) == 100
+    assert set(view.truncated_sections) == {"accounts", "open_cases"}
+    assert [x.name for x in view.open_cases] == [x.name for x in cases[:100]]

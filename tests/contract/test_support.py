@@ -307,3 +307,15 @@ def test_feedback_case_must_be_the_customers(admin, support, crs_server):
     )
     g = crs_server.stub(support_pb2_grpc.SupportServiceStub, "globex-admin")
     expect_error(SC.NOT_FOUND, g.ListFeedback, S.ListFeedbackRequest(parent=c.name))
+
+
+def test_note_retry_with_the_same_request_id_adds_one_note(admin, support):
+    c = create_customer(admin)
+    case = _open(support, c.name)
+    req = S.CreateCaseNoteRequest(parent=case.name, note=S.CaseNote(text="called back"), request_id=request_id())
+    first = support.CreateCaseNote(req, timeout=30)
+    again = support.CreateCaseNote(req, timeout=30)
+    assert again == first
+    assert support.GetCase(S.GetCaseRequest(name=case.name), timeout=30).note_count == 1
+    changed = S.CreateCaseNoteRequest(parent=case.name, note=S.CaseNote(text="other"), request_id=req.request_id)
+    expect_error(SC.FAILED_PRECONDITION, support.CreateCaseNote, changed, reason="REQUEST_ID_REUSED")
