@@ -127,6 +127,9 @@ def payment_method(v: Violations, path: str, channel: str, m: MethodInput) -> Pa
 
 
 def channel_order(v: Violations, path: str, numbers: Sequence[int]) -> list[str]:
+    if len(numbers) > len(CONTACT_CHANNELS):
+        v.add(path, f"must list at most {len(CONTACT_CHANNELS)} channels, each once")
+        return []
     out: list[str] = []
     for i, n in enumerate(numbers):
         name = _enum_name(CONTACT_CHANNELS, n)
@@ -170,6 +173,10 @@ def quiet_hours(v: Violations, path: str, q: QuietInput | None) -> tuple[int, in
 
 
 def opt_outs(v: Violations, path: str, items: Sequence[tuple[int, int, bool]], on_cluster: bool) -> list[OptOutRecord]:
+    limit = len(CONTACT_CHANNELS) * len(CONTACT_PURPOSES)
+    if len(items) > limit:
+        v.add(path, f"must have at most {limit} entries, one per (channel, purpose)")
+        return []
     out: list[OptOutRecord] = []
     seen: set[tuple[str, str]] = set()
     for i, (channel_n, purpose_n, back_in) in enumerate(items):

@@ -89,9 +89,10 @@ def _apply_methods(rec: ProfileRecord, inp: ProfileInput, leaves: Sequence[str],
     path = f"{_PREFIX}.{PAYMENT_METHODS}"
     if PAYMENT_METHODS in leaves:
         channels: list[str] = list(CHECKOUT_CHANNELS)
-        for key in inp.payment_methods:
-            if key not in CHECKOUT_CHANNELS:
-                v.add(path, f"unknown channel key {key[:40]!r}; use one of {', '.join(CHECKOUT_CHANNELS)}")
+        unknown = sorted(k for k in inp.payment_methods if k not in CHECKOUT_CHANNELS)
+        if unknown:
+            shown = ", ".join(repr(k[:40]) for k in unknown[:3]) + (" ..." if len(unknown) > 3 else "")
+            v.add(path, f"unknown channel keys {shown}; use {', '.join(CHECKOUT_CHANNELS)}")
     else:
         channels = [leaf.partition(".")[2] for leaf in leaves if leaf.startswith(PAYMENT_METHODS + ".")]
     kept = {m.channel: m for m in rec.payment_methods if m.channel not in channels}
