@@ -9,6 +9,7 @@ from crs.v1 import audit_pb2, support_pb2, support_pb2_grpc
 from tests.helpers.data import ACME, GLOBEX, create_customer, request_id, uid
 from tests.helpers.pans import formatted, make_pan
 from tests.helpers.rpc import assert_no_pan, expect_error, list_all
+from tests.helpers.scan import find_pans, read_existing
 
 S = support_pb2
 SC = grpc.StatusCode
@@ -126,7 +127,7 @@ def test_case_text_is_validated(admin, support, fields, field):
     )
 
 
-def test_card_numbers_in_free_text_are_masked_everywhere(admin, support):
+def test_card_numbers_in_free_text_are_masked_everywhere(admin, support, crs_server):
     c = create_customer(admin)
     pans = [make_pan(), make_pan("550000"), make_pan()]
     case = _open(
@@ -146,12 +147,17 @@ def test_card_numbers_in_free_text_are_masked_everywhere(admin, support):
     notes = list_all(support.ListCaseNotes, S.ListCaseNotesRequest(parent=case.name), "notes")
     assert_no_pan(str(stored) + str(notes), pans, "stored case and notes")
     # an assignee is an identifier, not prose: a card number there is refused
-    expect_error(
+    f = expect_error(
         SC.INVALID_ARGUMENT,
         support.AssignCase,
         S.AssignCaseRequest(name=case.name, assignee=pans[2]),
         field="assignee",
     )
+    assert_no_pan(f.text_blob(), pans, "error")
+    # nothing the store wrote (rows, audit events, WAL) and no log line holds any of them
+    for path in crs_server.store_files():
+        assert not find_pans(read_existing(path), pans), f"a PAN reached {path.name}"
+    assert_no_pan(crs_server.log_text(), pans, "server log")
 
 
 def test_case_customer_and_tenancy(admin, support, crs_server, globex):
