@@ -15,6 +15,8 @@ from crs.domain.clusters.service import Clusters
 from crs.domain.customers import Customers
 from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
+from crs.domain.notifications.rules import NotificationRules
+from crs.domain.notifications.service import Notifications
 from crs.domain.paging import PageTokens
 from crs.domain.relationships import Relationships
 from crs.domain.vault import Vault
@@ -24,7 +26,13 @@ log = logging.getLogger("crs.clusters")
 
 
 class Domain:
-    def __init__(self, store: Store, keyring: KeyRing, rules: TenantRules | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        keyring: KeyRing,
+        rules: TenantRules | None = None,
+        notification_rules: NotificationRules | None = None,
+    ) -> None:
         self.store = store
         self.keyring = keyring
         mutation = Mutation(store)
@@ -38,6 +46,7 @@ class Domain:
         engine = Engine(store, keyring, NationalIds(self.customers.reveal_national_ids), rules or TenantRules())
         self.clusters = Clusters(store, keyring, self.customers, self.cards, engine, mutation, pages)
         self.lookup = Lookup(store, self.cards)
+        self.notifications = Notifications(store, mutation, pages, notification_rules)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.

@@ -71,10 +71,11 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
-    clusters = set(CLUSTER_TABLES)
+    clusters = set(CLUSTER_TABLES) | set(NOTIFICATION_TABLES)
     return [
         Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in clusters)),
         Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
+        Migration(6, "Payment notifications and dues", tuple(create_table(keyspace, t) for t in NOTIFICATION_TABLES)),
     ]
 
 
@@ -91,4 +92,15 @@ CLUSTER_TABLES: tuple[Table, ...] = (
     schema.cluster_events_by_cluster,
     schema.cluster_events_by_day,
     schema.match_model_by_tenant,
+)
+
+NOTIFICATION_TABLES: tuple[Table, ...] = (
+    schema.dues_by_account,
+    schema.dues_by_date,
+    schema.cards_by_expiry,
+    schema.notices_by_id,
+    schema.notices_by_customer,
+    schema.notices_by_send_day,
+    schema.dead_notices_by_tenant,
+    schema.contact_quality_by_customer,
 )
