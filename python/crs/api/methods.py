@@ -51,6 +51,15 @@ POLICIES: dict[str, Policy] = {
     "/crs.v1.ClusterService/MergeCustomers": Policy("admin", mutating=True, audit_failures=True),
     "/crs.v1.ClusterService/SplitCustomer": Policy("admin", mutating=True, audit_failures=True),
     "/crs.v1.LookupService/GetAuthorizationContext": _READ,
+    "/crs.v1.NotificationService/ListNotifications": _READ,
+    "/crs.v1.NotificationService/GetNotification": _READ,
+    "/crs.v1.NotificationService/ListDeadLetters": Policy("admin"),
+    "/crs.v1.NotificationService/ReplayDeadLetter": Policy("admin", mutating=True, audit_failures=True),
+    "/crs.v1.NotificationService/GetContactQuality": _READ,
+    "/crs.v1.DueService/CreateDue": _WRITE,
+    "/crs.v1.DueService/GetDue": _READ,
+    "/crs.v1.DueService/ListDues": _READ,
+    "/crs.v1.DueService/MarkDuePaid": _WRITE,
 }
 
 # Served without an API key.

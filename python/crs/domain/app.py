@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from typing import Any
 
 from crs._core import KeyRing
 from crs.domain.accounts import Accounts
@@ -18,6 +20,7 @@ from crs.domain.mutation import Mutation
 from crs.domain.notifications.rules import NotificationRules
 from crs.domain.notifications.service import Notifications
 from crs.domain.paging import PageTokens
+from crs.domain.records import now_us
 from crs.domain.relationships import Relationships
 from crs.domain.vault import Vault
 from crs.storage.base import Store
@@ -59,3 +62,11 @@ class Domain:
             await self.clusters.engine.reconcile(tenant, customer_ids, reason)
         except Exception:
             log.exception("cluster reconciliation failed; it will catch up on the next change")
+
+    async def notify_change(self, resource: str, changed_fields: Sequence[str], new: Any) -> None:
+        """Notification events of a committed change (card state, customer contact data). The change feed's
+        internal consumer replaces this call; like ``after_change`` a failure here never fails the call."""
+        try:
+            await self.notifications.on_change(resource, changed_fields, None, asdict(new), now_us())
+        except Exception:
+            logging.getLogger("crs.notifications").exception("notification of a change failed")

@@ -74,6 +74,9 @@ class Dispatcher:
         # Test hook: runs after the adapter accepted a notice and before the outcome is recorded.
         self.after_send = after_send
 
+    def use_senders(self, senders: Mapping[str, Sender]) -> None:
+        self._senders = dict(senders)
+
     async def run_once(self, tenant: str, limit: int = 200) -> DispatchReport:
         """Sends every notice of ``tenant`` whose send time has come (at most ``limit``)."""
         report = DispatchReport()
