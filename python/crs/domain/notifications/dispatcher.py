@@ -32,11 +32,10 @@ from crs.domain.notifications.rules import NotificationRules
 from crs.domain.notifications.templates import render
 from crs.domain.records import encode
 from crs.storage import schema
-from crs.storage.base import ConditionFailed, Put, Store, VersionIs, Write
+from crs.storage.base import ConditionFailed, Delete, Put, Store, VersionIs, Write
 
 log = logging.getLogger("crs.notifications")
 LEASE_SECONDS = 120
-LOOKBACK_DAYS = 3  # queue partitions (UTC days) read before today: notices a stopped dispatcher left behind
 
 AfterSend = Callable[[NoticeRecord], Awaitable[None]]
 
@@ -82,24 +81,28 @@ class Dispatcher:
         report = DispatchReport()
         now = self._clock.now_us()
         today = dt.datetime.fromtimestamp(now / US, dt.UTC).date()
-        for back in range(LOOKBACK_DAYS, -1, -1):
+        for back in range(self._rules.of(tenant).dispatch_lookback_days, -1, -1):
             day = (today - dt.timedelta(days=back)).strftime("%Y%m%d")
             rows = await self._store.scan(schema.notices_by_send_day, (tenant, day), limit=limit)
             for row in rows:
                 key, nid = str(row.clustering[0]), str(row.clustering[1])
                 if key > notices.send_key(now) or len(report.delivered) + len(report.retried) >= limit:
                     break
-                await self._one(tenant, nid, report)
+                await self._one(tenant, (tenant, day, key, nid), report)
         return report
 
-    async def _one(self, tenant: str, nid: str, report: DispatchReport) -> None:
+    async def _one(self, tenant: str, row: tuple[str, str, str, str], report: DispatchReport) -> None:
+        nid = row[3]
         rec = await notices.load_notice(self._store, tenant, nid)
         now = self._clock.now_us()
-        if rec is None:
-            return
-        if rec.status != PENDING or rec.send_us > now:
-            # A queue row whose notice moved on (recorded but the row deleted in the same write cannot
-            # happen; a replayed or rescheduled notice has a new row): nothing to send from this row.
+        if rec is None or rec.status != PENDING or notices.queue_key(rec) != row:
+            # A queue row the notice has moved past. On Cassandra a compare-and-set on the notice and the batch
+            # that moves its queue row are two steps; a crash between them leaves this row behind. Repair: the
+            # notice's current row is (re)written if it is still pending, and this stale row goes.
+            repair: list[Write] = [Delete(schema.notices_by_send_day, row)]
+            if rec is not None and rec.status == PENDING:
+                repair.append(notices.queue_put(rec))
+            await self._store.apply(repair)
             report.skipped.append(nid)
             return
         if rec.deliver_us and rec.deliver_us > now:  # leased by another dispatcher

@@ -29,6 +29,7 @@ from crs.domain.notifications.preferences import ContactPreferences, ContactPref
 from crs.domain.notifications.quality import Bounces, usable_address
 from crs.domain.notifications.rules import KindRule, NotificationRules, Rules
 from crs.domain.notifications.timing import send_time
+from crs.storage import schema
 from crs.storage.base import ConditionFailed, Store
 
 NO_CHANNEL = "NONE"
@@ -154,6 +155,7 @@ class Notifier:
     async def _claim(self, rec: NoticeRecord) -> NoticeRecord:
         existing = await notices.load_notice(self._store, rec.tenant, rec.id)
         if existing is not None:
+            await self._repair(existing)
             return existing
 
         async def build() -> Change[NoticeRecord]:
@@ -168,3 +170,13 @@ class Notifier:
             found = await notices.load_notice(self._store, rec.tenant, rec.id)
             assert found is not None  # the claim that beat us is durable
             return found
+
+    async def _repair(self, rec: NoticeRecord) -> None:
+        """On Cassandra the claim (a lightweight transaction) lands before the batch with the notice's queue and
+        history rows; a crash in between leaves a claimed notice nobody would send. Handling the event again
+        (the feed redelivers, the scheduler re-runs) rewrites the missing rows."""
+        if rec.status != PENDING:
+            return
+        if await self._store.get(schema.notices_by_send_day, notices.queue_key(rec)) is not None:
+            return
+        await self._store.apply([w for w in notices.claim_writes(rec) if w.condition is None])

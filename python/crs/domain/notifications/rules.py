@@ -78,6 +78,9 @@ class Rules:
     backoff_base_seconds: float = 60.0
     backoff_max_seconds: float = 6 * 3600.0
     bounce_threshold: int = 3  # an address with this many failed deliveries is not used any more
+    # The dispatcher reads today's queue partition and this many UTC days before it: notices whose send time
+    # passed while no dispatcher ran for longer than this stay queued (and visible) but are not sent.
+    dispatch_lookback_days: int = 7
     webhook_url: str = ""  # the tenant's own endpoint for WEBHOOK notices ("" = no webhook channel)
 
     def kind(self, kind: str) -> KindRule:
