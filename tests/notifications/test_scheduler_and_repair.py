@@ -4,6 +4,7 @@ and its batch (Cassandra) can leave behind."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 from crs.domain.names import Name
@@ -14,7 +15,6 @@ from crs.domain.notifications.model import (
     DELIVERED,
     EMAIL,
     FixedClock,
-    NoticeRecord,
     NotificationEvent,
 )
 from crs.domain.notifications.rules import NotificationRules
@@ -112,12 +112,7 @@ def test_a_stale_queue_row_is_removed_and_the_notice_sent_once(tmp_path: Path) -
         notice = await n.notifier.handle(_event(cid))
         assert notice is not None
         # A row for an older send time than the notice's (left by a retry's CAS whose batch never landed).
-        older: NoticeRecord = notices.decode_notice(
-            (
-                await world.store.get(schema.notices_by_id, (TENANT, notice.id))  # type: ignore[arg-type]
-            )
-        )
-        older.send_us -= 60_000_000
+        older = replace(await n.get(TENANT, notice.id), send_us=notice.send_us - 60_000_000)
         await world.store.apply([Put(schema.notices_by_send_day, notices.queue_key(older), b"{}")])
         report = await n.dispatcher.run_once(TENANT)
         assert report.delivered == [notice.id] and notice.id in report.skipped
