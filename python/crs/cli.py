@@ -81,6 +81,20 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         default=Path(os.environ["CRS_CLUSTER_RULES"]) if os.environ.get("CRS_CLUSTER_RULES") else None,
         help="per-tenant cluster link rules, JSON ($CRS_CLUSTER_RULES; docs/clusters.md)",
     )
+    p.add_argument(
+        "--notification-rules",
+        type=Path,
+        default=Path(os.environ["CRS_NOTIFICATION_RULES"]) if os.environ.get("CRS_NOTIFICATION_RULES") else None,
+        help="per-tenant notification rules and late-payment workflow, JSON ($CRS_NOTIFICATION_RULES; "
+        "docs/notifications.md)",
+    )
+    p.add_argument(
+        "--notification-delivery",
+        type=Path,
+        default=Path(os.environ["CRS_NOTIFICATION_DELIVERY"]) if os.environ.get("CRS_NOTIFICATION_DELIVERY") else None,
+        help="notification adapters (SMTP, webhook, SMS), tenants and interval, JSON; unset: nothing is sent "
+        "($CRS_NOTIFICATION_DELIVERY; docs/notifications.md)",
+    )
     g = p.add_argument_group("serving at volume (docs/operations.md)")
     g.add_argument(
         "--workers",
@@ -276,6 +290,8 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
         keyspace=args.keyspace,
         local_dc=args.local_dc,
         cluster_rules_file=args.cluster_rules,
+        notification_rules_file=args.notification_rules,
+        notification_delivery_file=args.notification_delivery,
         max_concurrent_rpcs=args.max_concurrent_rpcs,
         metrics_port=args.metrics_port,
         keepalive_time_ms=args.keepalive_time_ms,

@@ -64,6 +64,15 @@ POLICIES: dict[str, Policy] = {
     "/crs.v1.SupportService/CreateFeedback": _WRITE,
     "/crs.v1.SupportService/ListFeedback": _READ,
     "/crs.v1.Customer360Service/GetCustomer360": _READ,
+    "/crs.v1.NotificationService/ListNotifications": _READ,
+    "/crs.v1.NotificationService/GetNotification": _READ,
+    "/crs.v1.NotificationService/ListDeadLetters": Policy("admin"),
+    "/crs.v1.NotificationService/ReplayDeadLetter": Policy("admin", mutating=True, audit_failures=True),
+    "/crs.v1.NotificationService/GetContactQuality": _READ,
+    "/crs.v1.DueService/CreateDue": _WRITE,
+    "/crs.v1.DueService/GetDue": _READ,
+    "/crs.v1.DueService/ListDues": _READ,
+    "/crs.v1.DueService/MarkDuePaid": _WRITE,
 }
 
 # Served without an API key.

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from typing import Any
 
 from crs._core import KeyRing
 from crs.domain.accounts import Accounts
@@ -18,8 +20,11 @@ from crs.domain.customers import Customers
 from crs.domain.feedback import Feedback
 from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
+from crs.domain.notifications.rules import NotificationRules
+from crs.domain.notifications.service import Notifications
 from crs.domain.paging import PageTokens
 from crs.domain.profiles import Profiles
+from crs.domain.records import now_us
 from crs.domain.relationships import Relationships
 from crs.domain.vault import Vault
 from crs.storage.base import Store
@@ -28,7 +33,13 @@ log = logging.getLogger("crs.clusters")
 
 
 class Domain:
-    def __init__(self, store: Store, keyring: KeyRing, rules: TenantRules | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        keyring: KeyRing,
+        rules: TenantRules | None = None,
+        notification_rules: NotificationRules | None = None,
+    ) -> None:
         self.store = store
         self.keyring = keyring
         mutation = Mutation(store)
@@ -46,6 +57,7 @@ class Domain:
         self.cases = Cases(store, mutation, pages)
         self.feedback = Feedback(store, mutation, pages)
         self.customer360 = Customer360(store, self.profiles, self.cases, self.feedback)
+        self.notifications = Notifications(store, mutation, pages, notification_rules)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.
@@ -58,3 +70,11 @@ class Domain:
             await self.clusters.engine.reconcile(tenant, customer_ids, reason)
         except Exception:
             log.exception("cluster reconciliation failed; it will catch up on the next change")
+
+    async def notify_change(self, resource: str, changed_fields: Sequence[str], new: Any) -> None:
+        """Notification events of a committed change (card state, customer contact data). The change feed's
+        internal consumer replaces this call; like ``after_change`` a failure here never fails the call."""
+        try:
+            await self.notifications.on_change(resource, changed_fields, None, asdict(new), now_us())
+        except Exception:
+            logging.getLogger("crs.notifications").exception("notification of a change failed")

@@ -71,11 +71,12 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
-    later = set(CLUSTER_TABLES) | set(PROFILE_TABLES)
+    later = set(CLUSTER_TABLES) | set(PROFILE_TABLES) | set(NOTIFICATION_TABLES)
     return [
         Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in later)),
         Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
         Migration(4, "Profiles, support cases, feedback", tuple(create_table(keyspace, t) for t in PROFILE_TABLES)),
+        Migration(6, "Payment notifications and dues", tuple(create_table(keyspace, t) for t in NOTIFICATION_TABLES)),
     ]
 
 
@@ -102,4 +103,15 @@ PROFILE_TABLES: tuple[Table, ...] = (
     schema.case_notes_by_case,
     schema.feedback_by_id,
     schema.feedback_by_customer,
+)
+
+NOTIFICATION_TABLES: tuple[Table, ...] = (
+    schema.dues_by_account,
+    schema.dues_by_date,
+    schema.cards_by_expiry,
+    schema.notices_by_id,
+    schema.notices_by_customer,
+    schema.notices_by_send_day,
+    schema.dead_notices_by_tenant,
+    schema.contact_quality_by_customer,
 )

@@ -165,6 +165,55 @@ feedback_by_customer = Table(
     ("recency", "feedback_id"),
     "A customer's feedback, newest first (recency = inverted creation time)",
 )
+# Payment notifications and dues (docs/notifications.md).
+dues_by_account = Table(
+    "dues_by_account",
+    ("tenant", "account_id"),
+    ("due_id",),
+    "Get a payment due (CAS on its version); list an account's dues",
+)
+dues_by_date = Table(
+    "dues_by_date",
+    ("tenant", "due_date"),
+    ("account_id", "due_id"),
+    "Late-payment workflow: the dues falling due on one date (one partition per date and step offset)",
+)
+cards_by_expiry = Table(
+    "cards_by_expiry",
+    ("tenant", "expiry"),
+    ("card_id",),
+    "Card-expiring notices: a tenant's cards expiring in one month (YYYYMM)",
+)
+notices_by_id = Table(
+    "notices_by_id",
+    ("tenant", "notice_id"),
+    (),
+    "Get a notice; exactly one notice per (event, channel): insert-if-not-exists on the derived id",
+)
+notices_by_customer = Table(
+    "notices_by_customer",
+    ("tenant", "customer_id"),
+    ("rank", "notice_id"),
+    "A customer's notices and workflow steps, newest first (rank = inverted time)",
+)
+notices_by_send_day = Table(
+    "notices_by_send_day",
+    ("tenant", "day"),
+    ("send_key", "notice_id"),
+    "Dispatcher: pending notices of a tenant by UTC day and send time",
+)
+dead_notices_by_tenant = Table(
+    "dead_notices_by_tenant",
+    ("tenant",),
+    ("notice_id",),
+    "Operator dead-letter list: notices whose delivery gave up (removed on replay)",
+)
+contact_quality_by_customer = Table(
+    "contact_quality_by_customer",
+    ("tenant", "customer_id"),
+    (),
+    "Bounces and delivery failures per contact address of a customer (CAS on its version)",
+)
 
 ALL_TABLES: tuple[Table, ...] = (
     customers_by_id,
@@ -207,4 +256,12 @@ ALL_TABLES: tuple[Table, ...] = (
     case_notes_by_case,
     feedback_by_id,
     feedback_by_customer,
+    dues_by_account,
+    dues_by_date,
+    cards_by_expiry,
+    notices_by_id,
+    notices_by_customer,
+    notices_by_send_day,
+    dead_notices_by_tenant,
+    contact_quality_by_customer,
 )
