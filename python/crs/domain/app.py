@@ -20,9 +20,11 @@ from crs.domain.customers import Customers
 from crs.domain.feedback import Feedback
 from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
+from crs.domain.notifications.preferences import CustomerRecordPreferences
 from crs.domain.notifications.rules import NotificationRules
 from crs.domain.notifications.service import Notifications
 from crs.domain.paging import PageTokens
+from crs.domain.profile_contact import ProfileContactPreferences
 from crs.domain.profiles import Profiles
 from crs.domain.records import now_us
 from crs.domain.relationships import Relationships
@@ -57,7 +59,9 @@ class Domain:
         self.cases = Cases(store, mutation, pages)
         self.feedback = Feedback(store, mutation, pages)
         self.customer360 = Customer360(store, self.profiles, self.cases, self.feedback)
-        self.notifications = Notifications(store, mutation, pages, notification_rules)
+        notification_rules = notification_rules or NotificationRules()
+        contact = ProfileContactPreferences(self.profiles, CustomerRecordPreferences(store, notification_rules))
+        self.notifications = Notifications(store, mutation, pages, notification_rules, preferences=contact)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.
