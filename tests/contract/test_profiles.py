@@ -657,3 +657,41 @@ def test_unchanged_method_is_not_rechecked_when_sent_again(admin, profiles):
         ["default_payment_methods.MOTO"],
         reason="CARD_NOT_ACTIVE",
     )
+
+
+def test_after_a_merge_the_survivors_profile_applies(admin, profiles):
+    a = create_customer(admin)
+    b = create_customer(admin)
+    ca = admin.clusters.ResolveCluster(cluster_pb2.ResolveClusterRequest(parent=ACME, customer=a.name), timeout=30)
+    cb = admin.clusters.ResolveCluster(cluster_pb2.ResolveClusterRequest(parent=ACME, customer=b.name), timeout=30)
+    assert ca.name != cb.name
+    _update(profiles, P.Profile(name=f"{ca.name}/profile", preferred_currency="EUR"), ["preferred_currency"])
+    _update(profiles, P.Profile(name=f"{cb.name}/profile", preferred_currency="USD"), ["preferred_currency"])
+    eb = profiles.GetEffectiveProfile(P.GetEffectiveProfileRequest(name=_pname(b.name)), timeout=30)
+    assert eb.profile.preferred_currency == "USD" and eb.cluster == cb.name
+    iban = make_iban(int(uid(), 16) % 10**12)
+    for c in (a, b):
+        admin.identifiers.CreateIdentifier(
+            cluster_pb2.CreateIdentifierRequest(
+                parent=c.name,
+                identifier=cluster_pb2.Identifier(kind=cluster_pb2.IDENTIFIER_KIND_BANK_ACCOUNT, value=iban),
+                request_id=request_id(),
+            ),
+            timeout=30,
+        )
+    merged = admin.clusters.ResolveCluster(cluster_pb2.ResolveClusterRequest(parent=ACME, customer=b.name), timeout=30)
+    assert merged.name == ca.name, "the older cluster survives"
+    eb = profiles.GetEffectiveProfile(P.GetEffectiveProfileRequest(name=_pname(b.name)), timeout=30)
+    assert eb.cluster == ca.name and eb.profile.preferred_currency == "EUR"
+    assert eb.sources["preferred_currency"] == P.PROFILE_SOURCE_CLUSTER
+    # the absorbed cluster's profile stays readable but can no longer change
+    old = profiles.GetProfile(P.GetProfileRequest(name=f"{cb.name}/profile"), timeout=30)
+    assert old.preferred_currency == "USD"
+    expect_error(
+        SC.FAILED_PRECONDITION,
+        _update,
+        profiles,
+        P.Profile(name=f"{cb.name}/profile", preferred_currency="GBP"),
+        ["preferred_currency"],
+        reason="CLUSTER_NOT_ACTIVE",
+    )
