@@ -81,6 +81,12 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         default=Path(os.environ["CRS_CLUSTER_RULES"]) if os.environ.get("CRS_CLUSTER_RULES") else None,
         help="per-tenant cluster link rules, JSON ($CRS_CLUSTER_RULES; docs/clusters.md)",
     )
+    p.add_argument(
+        "--risk-rules",
+        type=Path,
+        default=Path(os.environ["CRS_RISK_RULES"]) if os.environ.get("CRS_RISK_RULES") else None,
+        help="per-tenant risk thresholds, SCA settings and EUR rates, JSON ($CRS_RISK_RULES; docs/risk.md)",
+    )
     g = p.add_argument_group("serving at volume (docs/operations.md)")
     g.add_argument(
         "--workers",
@@ -276,6 +282,7 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
         keyspace=args.keyspace,
         local_dc=args.local_dc,
         cluster_rules_file=args.cluster_rules,
+        risk_rules_file=args.risk_rules,
         max_concurrent_rpcs=args.max_concurrent_rpcs,
         metrics_port=args.metrics_port,
         keepalive_time_ms=args.keepalive_time_ms,

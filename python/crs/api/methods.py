@@ -51,6 +51,10 @@ POLICIES: dict[str, Policy] = {
     "/crs.v1.ClusterService/MergeCustomers": Policy("admin", mutating=True, audit_failures=True),
     "/crs.v1.ClusterService/SplitCustomer": Policy("admin", mutating=True, audit_failures=True),
     "/crs.v1.LookupService/GetAuthorizationContext": _READ,
+    # Reads; reaching the alert score stores an audited risk alert as a side effect.
+    "/crs.v1.RiskService/GetRiskSignals": _READ,
+    "/crs.v1.RiskService/ListRiskAlerts": _READ,
+    "/crs.v1.DecisionService/GetCheckoutAdvice": _READ,
 }
 
 # Served without an API key.

@@ -19,6 +19,7 @@ from crs.api.auth import ApiKeys, add_key
 from crs.api.cluster_servicers import ClusterServicer, IdentifierServicer, LookupServicer
 from crs.api.interceptor import CrsInterceptor
 from crs.api.observed_store import ObservedStore
+from crs.api.risk_servicers import DecisionServicer, RiskServicer
 from crs.api.servicers import (
     AccountServicer,
     AuditServicer,
@@ -29,6 +30,7 @@ from crs.api.servicers import (
 )
 from crs.domain.app import Domain
 from crs.domain.clusters.rules import TenantRules
+from crs.domain.risk.config import TenantRiskConfig
 from crs.storage.base import Store
 from crs.v1 import (
     account_pb2,
@@ -41,10 +43,14 @@ from crs.v1 import (
     cluster_pb2_grpc,
     customer_pb2,
     customer_pb2_grpc,
+    decision_pb2,
+    decision_pb2_grpc,
     lookup_pb2,
     lookup_pb2_grpc,
     relationship_pb2,
     relationship_pb2_grpc,
+    risk_pb2,
+    risk_pb2_grpc,
     token_pb2,
     token_pb2_grpc,
 )
@@ -61,6 +67,8 @@ SERVICE_NAMES = tuple(
         (cluster_pb2, "IdentifierService"),
         (cluster_pb2, "ClusterService"),
         (lookup_pb2, "LookupService"),
+        (risk_pb2, "RiskService"),
+        (decision_pb2, "DecisionService"),
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -83,6 +91,8 @@ class ServerConfig:
     tls_client_ca: Path | None = None
     # Per-tenant cluster link rules (JSON, see docs/clusters.md); defaults when unset.
     cluster_rules_file: Path | None = None
+    # Per-tenant risk thresholds, SCA settings and EUR rates (JSON, see docs/risk.md); defaults when unset.
+    risk_rules_file: Path | None = None
     allow_insecure: bool = False
     port_file: Path | None = None
     log_level: str = "INFO"
@@ -190,7 +200,8 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     store = ObservedStore(store or open_store(config))
     metrics.set_key_ids(keyring.key_ids(), keyring.active_key_id)
     rules = TenantRules.from_file(config.cluster_rules_file) if config.cluster_rules_file else TenantRules()
-    domain = Domain(store, keyring, rules)
+    risk_config = TenantRiskConfig.from_file(config.risk_rules_file) if config.risk_rules_file else None
+    domain = Domain(store, keyring, rules, risk_config)
     domain.clusters.engine.on_index_size = metrics.set_cluster_index_size
     server = grpc.aio.server(
         interceptors=[CrsInterceptor(api_keys, store, keyring, config.max_concurrent_rpcs)],
@@ -205,6 +216,8 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     cluster_pb2_grpc.add_IdentifierServiceServicer_to_server(IdentifierServicer(domain), server)
     cluster_pb2_grpc.add_ClusterServiceServicer_to_server(ClusterServicer(domain), server)
     lookup_pb2_grpc.add_LookupServiceServicer_to_server(LookupServicer(domain), server)
+    risk_pb2_grpc.add_RiskServiceServicer_to_server(RiskServicer(domain), server)
+    decision_pb2_grpc.add_DecisionServiceServicer_to_server(DecisionServicer(domain), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)

@@ -9,6 +9,9 @@ from crs._core import KeyRing
 from crs.domain.accounts import Accounts
 from crs.domain.audit_log import AuditLog
 from crs.domain.cards import Cards
+from crs.domain.checkout.advice import Checkout
+from crs.domain.checkout.methods import HeldInstruments, NoPreferences
+from crs.domain.checkout.sca_state import ScaStates
 from crs.domain.clusters.engine import Engine, NationalIds
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.clusters.service import Clusters
@@ -17,6 +20,12 @@ from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
 from crs.domain.paging import PageTokens
 from crs.domain.relationships import Relationships
+from crs.domain.risk.alerts import Alerts
+from crs.domain.risk.config import TenantRiskConfig
+from crs.domain.risk.gather import FactReader
+from crs.domain.risk.service import Risk
+from crs.domain.risk.txn import RiskTxn
+from crs.domain.risk.velocity import Velocities
 from crs.domain.vault import Vault
 from crs.storage.base import Store
 
@@ -24,7 +33,13 @@ log = logging.getLogger("crs.clusters")
 
 
 class Domain:
-    def __init__(self, store: Store, keyring: KeyRing, rules: TenantRules | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        keyring: KeyRing,
+        rules: TenantRules | None = None,
+        risk_config: TenantRiskConfig | None = None,
+    ) -> None:
         self.store = store
         self.keyring = keyring
         mutation = Mutation(store)
@@ -37,7 +52,26 @@ class Domain:
         self.audit_log = AuditLog(store, pages)
         engine = Engine(store, keyring, NationalIds(self.customers.reveal_national_ids), rules or TenantRules())
         self.clusters = Clusters(store, keyring, self.customers, self.cards, engine, mutation, pages)
-        self.lookup = Lookup(store, self.cards)
+        self.risk_config = risk_config or TenantRiskConfig()
+        self.velocities = Velocities(store)
+        self.risk = Risk(
+            self.cards,
+            self.customers,
+            self.clusters,
+            FactReader(store, keyring, self.velocities),
+            Alerts(store, mutation, pages),
+            self.risk_config,
+        )
+        self.sca = ScaStates(store, self.risk_config)
+        preferences = NoPreferences()
+        self.checkout = Checkout(self.risk, self.sca, HeldInstruments(store), preferences)
+        self.lookup = Lookup(store, self.cards, self.velocities, self.risk_config, preferences)
+
+    async def observe_transaction(self, txn: RiskTxn) -> None:
+        """Feeds one newly recorded transaction to the cluster velocity and the payer's SCA state
+        (RecordTransactions calls this for each transaction it newly records)."""
+        await self.velocities.observe(txn)
+        await self.sca.observe(txn)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.

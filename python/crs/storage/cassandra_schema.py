@@ -71,10 +71,11 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
-    clusters = set(CLUSTER_TABLES)
+    clusters = set(CLUSTER_TABLES) | set(RISK_TABLES)
     return [
         Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in clusters)),
         Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
+        Migration(7, "Risk signals and checkout decisions", tuple(create_table(keyspace, t) for t in RISK_TABLES)),
     ]
 
 
@@ -91,4 +92,13 @@ CLUSTER_TABLES: tuple[Table, ...] = (
     schema.cluster_events_by_cluster,
     schema.cluster_events_by_day,
     schema.match_model_by_tenant,
+)
+
+
+RISK_TABLES: tuple[Table, ...] = (
+    schema.velocity_by_cluster,
+    schema.sca_state_by_customer,
+    schema.risk_alerts_by_id,
+    schema.risk_alerts_by_cluster,
+    schema.risk_alerts_by_day,
 )

@@ -133,6 +133,29 @@ match_model_by_tenant = Table(
     "match_model_by_tenant", ("tenant",), (), "The tenant's probabilistic match model (EM-estimated weights)"
 )
 
+# Risk signals and checkout decisions (docs/risk.md).
+velocity_by_cluster = Table(
+    "velocity_by_cluster",
+    ("tenant", "cluster_id"),
+    (),
+    "A cluster's sliding-window velocity (bounded buckets, CAS on its version); the lookup's risk summary",
+)
+sca_state_by_customer = Table(
+    "sca_state_by_customer",
+    ("tenant", "customer_id"),
+    (),
+    "A payer's SCA state: last SCA, low-value count and amount since, recurring series (CAS on its version)",
+)
+risk_alerts_by_id = Table(
+    "risk_alerts_by_id", ("tenant", "alert_id"), (), "Get a risk alert; one alert per subject, codes and day"
+)
+risk_alerts_by_cluster = Table(
+    "risk_alerts_by_cluster", ("tenant", "cluster_id"), ("alert_id",), "List the risk alerts of one cluster"
+)
+risk_alerts_by_day = Table(
+    "risk_alerts_by_day", ("tenant", "day"), ("alert_id",), "List a tenant's risk alerts, per UTC day"
+)
+
 ALL_TABLES: tuple[Table, ...] = (
     customers_by_id,
     customers_by_tenant,
@@ -167,4 +190,9 @@ ALL_TABLES: tuple[Table, ...] = (
     cluster_events_by_cluster,
     cluster_events_by_day,
     match_model_by_tenant,
+    velocity_by_cluster,
+    sca_state_by_customer,
+    risk_alerts_by_id,
+    risk_alerts_by_cluster,
+    risk_alerts_by_day,
 )
