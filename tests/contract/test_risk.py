@@ -22,7 +22,7 @@ from tests.helpers.data import (
     uid,
 )
 from tests.helpers.pans import make_pan
-from tests.helpers.risk import decision_stub, risk_stub, side_process
+from tests.helpers.risk import RECORD_METHOD, decision_stub, risk_stub, side_process
 from tests.helpers.rpc import expect_error, list_all
 
 SC = grpc.StatusCode
@@ -107,6 +107,23 @@ def test_velocity_reported_by_another_process_is_seen_at_once(crs_server, admin,
     ctx = admin.lookup.GetAuthorizationContext(lookup_pb2.GetAuthorizationContextRequest(parent=ACME, token=card.token))
     assert ctx.risk.velocity.windows[0].count == 7 and "VELOCITY_1M" in _codes(ctx.risk.signals)
     assert ctx.risk.score >= 25 and ctx.preferred_method == ""
+
+
+def test_transactions_crossing_the_alert_score_raise_the_cluster_alert(crs_server, admin, risk):  # type: ignore[no-untyped-def]
+    c, _a, card = _holder(admin)
+    cluster = _cluster(admin, c.name)
+    cid, who = cluster.rsplit("/", 1)[1], c.name.rsplit("/", 1)[1]
+    listed = risk_pb2.ListRiskAlertsRequest(parent=ACME, cluster=cluster)
+    with side_process(crs_server) as side:
+        for _ in range(19):  # VELOCITY_1M (25) + VELOCITY_24H_AMOUNT (15) = 40 < 50
+            side.observe("acme", cid, who, instrument=card.token, amount_minor=300_00, with_context=True)
+        assert not risk.ListRiskAlerts(listed, timeout=30).risk_alerts
+        side.observe("acme", cid, who, instrument=card.token, amount_minor=300_00, with_context=True)  # + VELOCITY_1H
+    alerts = risk.ListRiskAlerts(listed, timeout=30).risk_alerts
+    assert len(alerts) == 1 and alerts[0].subject == cluster and alerts[0].score == 60
+    assert {s.code for s in alerts[0].signals} == {"VELOCITY_1M", "VELOCITY_1H", "VELOCITY_24H_AMOUNT"}
+    events = admin.audit.ListAuditEvents(audit_pb2.ListAuditEventsRequest(parent=ACME, resource=alerts[0].name))
+    assert [(e.method, e.actor) for e in events.audit_events] == [(RECORD_METHOD, "acme-switch")]
 
 
 def test_stolen_card_used_under_three_names_raises_one_audited_alert(admin, risk):  # type: ignore[no-untyped-def]

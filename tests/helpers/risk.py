@@ -13,6 +13,7 @@ from typing import Any
 from crs._core import KeyRing
 from crs.domain.app import Domain
 from crs.domain.clusters.records import ClusterRecord, IdentifierRecord
+from crs.domain.context import CallContext, Principal
 from crs.domain.records import CustomerRecord, decode, encode, now_us
 from crs.domain.risk.txn import CHANNEL_ECOMMERCE, SCA_NOT_PERFORMED, RiskTxn
 from crs.storage import schema
@@ -22,6 +23,7 @@ from crs.v1 import decision_pb2_grpc, risk_pb2_grpc
 from .server import CrsServer
 
 _ids = itertools.count()
+RECORD_METHOD = "/crs.v1.TransactionService/RecordTransactions"
 
 
 def risk_stub(server: CrsServer, key: str = "acme-admin") -> Any:
@@ -53,7 +55,10 @@ class SideProcess:
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
 
-    def observe(self, tenant: str, cluster_id: str, customer_id: str, **kw: Any) -> RiskTxn:
+    def observe(
+        self, tenant: str, cluster_id: str, customer_id: str, *, with_context: bool = False, **kw: Any
+    ) -> RiskTxn:
+        """One reported transaction; ``with_context``: as RecordTransactions passes its call context (alerts)."""
         fields: dict[str, Any] = {
             "tenant": tenant,
             "transaction_id": f"tx-{now_us()}-{next(_ids)}",
@@ -70,7 +75,8 @@ class SideProcess:
         }
         fields.update(kw)
         txn = RiskTxn(**fields)
-        self.run(self.domain.observe_transaction(txn))
+        ctx = CallContext(Principal(f"{tenant}-switch", tenant, frozenset({"write"})), RECORD_METHOD)
+        self.run(self.domain.observe_transaction(txn, ctx if with_context else None))
         return txn
 
     def age_cluster(self, tenant: str, cluster_id: str, customer_ids: list[str], days: int) -> None:

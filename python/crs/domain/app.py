@@ -15,6 +15,7 @@ from crs.domain.checkout.sca_state import ScaStates
 from crs.domain.clusters.engine import Engine, NationalIds
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.clusters.service import Clusters
+from crs.domain.context import CallContext
 from crs.domain.customers import Customers
 from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
@@ -55,6 +56,7 @@ class Domain:
         self.risk_config = risk_config or TenantRiskConfig()
         self.velocities = Velocities(store)
         self.risk = Risk(
+            self.velocities,
             self.cards,
             self.customers,
             self.clusters,
@@ -67,10 +69,11 @@ class Domain:
         self.checkout = Checkout(self.risk, self.sca, HeldInstruments(store), preferences)
         self.lookup = Lookup(store, self.cards, self.velocities, self.risk_config, preferences)
 
-    async def observe_transaction(self, txn: RiskTxn) -> None:
+    async def observe_transaction(self, txn: RiskTxn, ctx: CallContext | None = None) -> None:
         """Feeds one newly recorded transaction to the cluster velocity and the payer's SCA state
-        (RecordTransactions calls this for each transaction it newly records)."""
-        await self.velocities.observe(txn)
+        (RecordTransactions calls this for each transaction it newly records, with its call context so that a
+        velocity threshold crossed by the transaction raises the cluster's risk alert at once)."""
+        await self.risk.observe(txn, ctx)
         await self.sca.observe(txn)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:

@@ -16,7 +16,8 @@ from crs.domain.risk.alerts import Alerts, RiskAlertRecord
 from crs.domain.risk.config import RiskConfig, TenantRiskConfig
 from crs.domain.risk.gather import FactReader, Subject
 from crs.domain.risk.signals import Assessment, Facts, assess
-from crs.domain.risk.velocity import Velocity
+from crs.domain.risk.txn import RiskTxn
+from crs.domain.risk.velocity import ACCEPTED, Velocities, Velocity
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,7 @@ class RiskReport:
 class Risk:
     def __init__(
         self,
+        velocities: Velocities,
         cards: Cards,
         customers: Customers,
         clusters: Clusters,
@@ -40,6 +42,7 @@ class Risk:
         alerts: Alerts,
         config: TenantRiskConfig,
     ) -> None:
+        self._velocities = velocities
         self._cards = cards
         self._customers = customers
         self._clusters = clusters
@@ -95,6 +98,24 @@ class Risk:
         alert = await self._alert_if_crossed(ctx, cfg, name, subject, result)
         cluster_id = subject.cluster.id if subject.cluster else ""
         return RiskReport(name, cluster_id, result, facts.velocity, alert, cfg.alert_score, facts)
+
+    async def observe(self, txn: RiskTxn, ctx: CallContext | None = None) -> str:
+        """Counts one reported transaction in its cluster's velocity. With the reporting call's context, a cluster
+        whose summary score (velocity and cluster-row signals) now reaches the alert score gets its alert."""
+        outcome = await self._velocities.observe(txn)
+        if ctx is None or outcome != ACCEPTED:
+            return outcome
+        try:
+            cluster = await self._clusters.follow(txn.tenant, txn.cluster_id)
+        except DomainError:
+            return outcome
+        now = now_us()
+        velocity = await self._velocities.read(txn.tenant, cluster.id, now)
+        cfg = self.config.of(txn.tenant)
+        result = assess(cfg, Facts(now, velocity, cluster))
+        name = f"tenants/{txn.tenant}/clusters/{cluster.id}"
+        await self._alert_if_crossed(ctx, cfg, name, Subject(cluster, []), result)
+        return outcome
 
     async def _alert_if_crossed(
         self, ctx: CallContext, cfg: RiskConfig, name: str, subject: Subject, result: Assessment
