@@ -10,7 +10,7 @@ import grpc
 import pytest
 from google.protobuf import field_mask_pb2
 
-from crs.v1 import audit_pb2, cluster_pb2, customer_pb2, decision_pb2, lookup_pb2, risk_pb2
+from crs.v1 import audit_pb2, card_pb2, cluster_pb2, customer_pb2, decision_pb2, lookup_pb2, risk_pb2
 from tests.helpers.data import (
     ACME,
     GLOBEX,
@@ -279,3 +279,19 @@ def test_checkout_advice_input_errors(admin, decision, crs_server):  # type: ign
     expect_error(SC.NOT_FOUND, _advice, decision_stub(crs_server, "globex-admin"), payer, 100)
     unregistered = tokenize(admin, make_pan()).token  # a vault token without a card
     expect_error(SC.NOT_FOUND, _advice, decision, {"card_token": unregistered}, 100)
+
+
+def test_a_card_reported_stolen_is_challenged(admin, decision):  # type: ignore[no-untyped-def]
+    _c, _a, card = _holder(admin)
+    admin.cards.UpdateCardState(
+        card_pb2.UpdateCardStateRequest(
+            name=card.name, state=card_pb2.CARD_STATE_STOLEN, reason="reported by the holder", request_id=request_id()
+        ),
+        timeout=30,
+    )
+    got = _advice(decision, {"card_token": card.token}, 5_00)
+    assert {s.code for s in got.risk_signals} == {"CARD_NOT_ACTIVE"} and got.risk_score == 60
+    assert list(got.sca.reason_codes) == ["RISK_SCORE_HIGH"]
+    assert card.name not in [m.instrument for m in got.payment_methods]  # never offered again
+    ctx = admin.lookup.GetAuthorizationContext(lookup_pb2.GetAuthorizationContextRequest(parent=ACME, token=card.token))
+    assert [s.code for s in ctx.risk.signals] == ["CARD_NOT_ACTIVE"]

@@ -83,3 +83,11 @@ def test_scores_are_per_tenant_and_never_negative() -> None:
     got = S.assess(cfg, S.Facts(NOW, known_merchant=True, contact_changed_us=NOW))
     assert {s.code: s.score for s in got.signals} == {"KNOWN_MERCHANT": -50, "RECENT_CONTACT_CHANGE": 5}
     assert got.score == 0
+
+
+def test_a_card_that_is_not_active() -> None:
+    stolen = card(100)
+    stolen.state = 4
+    got = S.assess(CFG, S.Facts(NOW, card=stolen)).signals
+    assert [(x.code, x.score) for x in got] == [("CARD_NOT_ACTIVE", 60)] and "reported stolen" in got[0].reason
+    assert codes(S.Facts(NOW, card=card(100))) == {}

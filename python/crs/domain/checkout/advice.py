@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crs.domain.cards import ACTIVE as CARD_ACTIVE
 from crs.domain.checkout import sca_rules
 from crs.domain.checkout.methods import PaymentHistory, PaymentPreferences, RankedMethod, rank
 from crs.domain.checkout.sca_state import ScaStates, counters
@@ -90,7 +91,8 @@ class Checkout:
         )
         prefs = await self.preferences.preferences(tenant, customer_id)
         held = await self.history.methods_used(tenant, customer_id)
-        card_name = f"tenants/{tenant}/cards/{subject.card.id}" if subject.card else ""
+        usable = subject.card is not None and subject.card.state == CARD_ACTIVE
+        card_name = f"tenants/{tenant}/cards/{subject.card.id}" if subject.card and usable else ""
         methods = rank(held, prefs, req.channel, req.country, card_name)
         c = counters(state)
         fraud = req.fraud_rate_ppm if req.fraud_rate_ppm is not None else cfg.acquirer_fraud_rate_ppm

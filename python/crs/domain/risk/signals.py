@@ -27,6 +27,7 @@ NEW_CARD_ON_OLD_CLUSTER = "NEW_CARD_ON_OLD_CLUSTER"
 RECENT_CONTACT_CHANGE = "RECENT_CONTACT_CHANGE"
 CONTACT_CHANGE_BEFORE_LARGE_PAYMENT = "CONTACT_CHANGE_BEFORE_LARGE_PAYMENT"
 KNOWN_MERCHANT = "KNOWN_MERCHANT"
+CARD_NOT_ACTIVE = "CARD_NOT_ACTIVE"
 
 DEFAULT_SCORES: dict[str, int] = {
     VELOCITY_1M: 25,
@@ -42,7 +43,9 @@ DEFAULT_SCORES: dict[str, int] = {
     RECENT_CONTACT_CHANGE: 15,
     CONTACT_CHANGE_BEFORE_LARGE_PAYMENT: 35,
     KNOWN_MERCHANT: -10,
+    CARD_NOT_ACTIVE: 60,
 }
+_CARD_STATES = {2: "blocked", 3: "reported lost", 4: "reported stolen", 5: "expired", 6: "closed"}
 _MAX_SHARED_FLAGS_SCORED = 2
 
 
@@ -122,6 +125,8 @@ def _identity(cfg: RiskConfig, f: Facts) -> list[tuple[str, str]]:
                 f"(threshold {cfg.many_names})",
             )
         )
+    if f.card is not None and f.card.state in _CARD_STATES:
+        out.append((CARD_NOT_ACTIVE, f"card ending {f.card.last4} is {_CARD_STATES[f.card.state]}"))
     if f.new_identities >= cfg.identity_burst:
         out.append(
             (
