@@ -295,3 +295,20 @@ def test_a_card_reported_stolen_is_challenged(admin, decision):  # type: ignore[
     assert card.name not in [m.instrument for m in got.payment_methods]  # never offered again
     ctx = admin.lookup.GetAuthorizationContext(lookup_pb2.GetAuthorizationContextRequest(parent=ACME, token=card.token))
     assert [s.code for s in ctx.risk.signals] == ["CARD_NOT_ACTIVE"]
+
+
+def test_a_transaction_reported_with_a_merged_cluster_counts_in_the_survivor(crs_server, admin, risk):  # type: ignore[no-untyped-def]
+    a, _acct_a, _card_a = _holder(admin)
+    b, _acct_b, card_b = _holder(admin)
+    old_a, old_b = _cluster(admin, a.name), _cluster(admin, b.name)
+    merged = admin.clusters.MergeCustomers(
+        cluster_pb2.MergeCustomersRequest(customers=[a.name, b.name], reason="same person", request_id=request_id()),
+        timeout=30,
+    )
+    survivor = merged.name
+    absorbed = old_b if old_b != survivor else old_a
+    assert absorbed != survivor
+    with side_process(crs_server) as side:
+        side.observe("acme", absorbed.rsplit("/", 1)[1], b.name.rsplit("/", 1)[1], instrument=card_b.token)
+    got = risk.GetRiskSignals(risk_pb2.GetRiskSignalsRequest(parent=ACME, cluster=survivor), timeout=30)
+    assert got.cluster == survivor and got.velocity.windows[0].count == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crs.domain.cards import Cards
 from crs.domain.clusters.records import ClusterRecord
@@ -100,14 +100,18 @@ class Risk:
         return RiskReport(name, cluster_id, result, facts.velocity, alert, cfg.alert_score, facts)
 
     async def observe(self, txn: RiskTxn, ctx: CallContext | None = None) -> str:
-        """Counts one reported transaction in its cluster's velocity. With the reporting call's context, a cluster
-        whose summary score (velocity and cluster-row signals) now reaches the alert score gets its alert."""
-        outcome = await self._velocities.observe(txn)
-        if ctx is None or outcome != ACCEPTED:
-            return outcome
-        try:
-            cluster = await self._clusters.follow(txn.tenant, txn.cluster_id)
-        except DomainError:
+        """Counts one reported transaction in its cluster's velocity (a cluster merged since is followed to its
+        survivor). With the reporting call's context, a cluster whose summary score (velocity and cluster-row
+        signals) now reaches the alert score gets its alert."""
+        cluster: ClusterRecord | None = None
+        if txn.cluster_id:
+            try:
+                cluster = await self._clusters.follow(txn.tenant, txn.cluster_id)
+            except DomainError:
+                cluster = None  # split or emptied since: counted under the id reported
+        counted = replace(txn, cluster_id=cluster.id) if cluster is not None else txn
+        outcome = await self._velocities.observe(counted)
+        if ctx is None or outcome != ACCEPTED or cluster is None:
             return outcome
         now = now_us()
         velocity = await self._velocities.read(txn.tenant, cluster.id, now)
