@@ -196,9 +196,9 @@ def test_risk_signals_input_errors_and_tenancy(admin, globex, risk, crs_server):
         SC.INVALID_ARGUMENT,
         risk.GetRiskSignals,
         risk_pb2.GetRiskSignalsRequest(
-            parent=ACME, customer=c.name, amount=risk_pb2.MinorAmount(amount_minor=-1, currency_code="EUR")
+            parent=ACME, customer=c.name, amount=risk_pb2.MinorAmount(amount_minor=-1, currency_code="EU1")
         ),
-        field="amount",
+        field="amount.amount_minor",
     )
     expect_error(
         SC.INVALID_ARGUMENT,
@@ -267,6 +267,7 @@ def test_checkout_advice_input_errors(admin, decision, crs_server):  # type: ign
     expect_error(SC.INVALID_ARGUMENT, _advice, decision, {}, 100, field="payer")
     expect_error(SC.INVALID_ARGUMENT, _advice, decision, payer, 0, field="amount.amount_minor")
     expect_error(SC.INVALID_ARGUMENT, _advice, decision, payer, 100, currency="eur", field="amount.currency_code")
+    expect_error(SC.INVALID_ARGUMENT, _advice, decision, payer, 100, currency="XQZ", field="amount.currency_code")
     expect_error(SC.INVALID_ARGUMENT, _advice, decision, payer, 100, country_code="Netherlands", field="country_code")
     expect_error(SC.INVALID_ARGUMENT, _advice, decision, payer, 100, channel=0, field="channel")
     expect_error(SC.INVALID_ARGUMENT, _advice, decision, payer, 100, channel=99, field="channel")

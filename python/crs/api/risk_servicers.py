@@ -11,8 +11,9 @@ from crs.api.call import current
 from crs.api.resources import name, optional_name, parent
 from crs.domain.app import Domain
 from crs.domain.checkout.advice import CheckoutRequest
-from crs.domain.errors import InvalidArgument
+from crs.domain.errors import InvalidArgument, Violations
 from crs.domain.records import now_us
+from crs.domain.validation import check_currency
 from crs.v1 import decision_pb2, decision_pb2_grpc, risk_pb2, risk_pb2_grpc
 
 Ctx = grpc.aio.ServicerContext[Any, Any]
@@ -46,8 +47,11 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         eur: int | None = None
         if request.HasField("amount"):
             a = request.amount
-            if a.amount_minor <= 0 or len(a.currency_code) != 3 or not a.currency_code.isupper():
-                raise InvalidArgument.of("amount", "must be a positive amount_minor with an ISO 4217 currency_code")
+            v = Violations()
+            if a.amount_minor <= 0:
+                v.add("amount.amount_minor", "must be a positive amount in minor units")
+            check_currency(v, "amount.currency_code", a.currency_code)
+            v.raise_if_any()
             eur = r.config.of(tenant).to_eur_cents(a.amount_minor, a.currency_code)
         report = await r.assess(current(), subject_name, subject, amount_eur_cents=eur)
         return out.report_out(tenant, report)

@@ -15,7 +15,7 @@ from crs.domain.records import now_us
 from crs.domain.risk.service import Risk, RiskReport
 from crs.domain.risk.txn import CHANNEL_UNSPECIFIED, CHANNELS, REMOTE_CHANNELS
 from crs.domain.risk.windows import DAY_US
-from crs.domain.validation import check_text
+from crs.domain.validation import check_currency, check_text
 
 MAX_AMOUNT_MINOR = 10**15
 
@@ -58,8 +58,7 @@ def validate(req: CheckoutRequest) -> None:
     v = Violations()
     if not 0 < req.amount_minor <= MAX_AMOUNT_MINOR:
         v.add("amount.amount_minor", "must be a positive amount in minor units")
-    if len(req.currency) != 3 or not req.currency.isascii() or not req.currency.isupper():
-        v.add("amount.currency_code", "must be an ISO 4217 code such as EUR")
+    check_currency(v, "amount.currency_code", req.currency)
     if req.channel not in CHANNELS or req.channel == CHANNEL_UNSPECIFIED:
         v.add("channel", "must be set to a defined payment channel")
     if len(req.country) != 2 or not req.country.isascii() or not req.country.isupper():
