@@ -9,7 +9,7 @@ from crs.domain.clusters.records import ClusterRecord
 from crs.domain.clusters.service import Clusters
 from crs.domain.context import CallContext
 from crs.domain.customers import Customers
-from crs.domain.errors import DomainError, InvalidArgument
+from crs.domain.errors import Aborted, FailedPrecondition, InvalidArgument, NotFound
 from crs.domain.names import Name
 from crs.domain.records import CardRecord, now_us
 from crs.domain.risk.alerts import Alerts, RiskAlertRecord
@@ -51,10 +51,10 @@ class Risk:
         self.config = config
 
     async def _cluster_of(self, tenant: str, customer_id: str) -> ClusterRecord | None:
-        """The customer's live cluster, or None when it has none (closed, split in flight)."""
+        """The customer's live cluster, or None when it has none (closed, split or recomputed in flight)."""
         try:
             return await self._clusters.follow(tenant, await self._clusters.cluster_of_customer(tenant, customer_id))
-        except DomainError:
+        except (FailedPrecondition, NotFound, Aborted):
             return None
 
     async def subject(
@@ -107,8 +107,8 @@ class Risk:
         if txn.cluster_id:
             try:
                 cluster = await self._clusters.follow(txn.tenant, txn.cluster_id)
-            except DomainError:
-                cluster = None  # split or emptied since: counted under the id reported
+            except (FailedPrecondition, NotFound):
+                cluster = None  # split or emptied since, or unknown: counted under the id reported
         counted = replace(txn, cluster_id=cluster.id) if cluster is not None else txn
         outcome = await self._velocities.observe(counted)
         if ctx is None or outcome != ACCEPTED or cluster is None:
