@@ -95,6 +95,12 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         help="notification adapters (SMTP, webhook, SMS), tenants and interval, JSON; unset: nothing is sent "
         "($CRS_NOTIFICATION_DELIVERY; docs/notifications.md)",
     )
+    p.add_argument(
+        "--risk-rules",
+        type=Path,
+        default=Path(os.environ["CRS_RISK_RULES"]) if os.environ.get("CRS_RISK_RULES") else None,
+        help="per-tenant risk thresholds, SCA settings and EUR rates, JSON ($CRS_RISK_RULES; docs/risk.md)",
+    )
     g = p.add_argument_group("serving at volume (docs/operations.md)")
     g.add_argument(
         "--workers",
@@ -292,6 +298,7 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
         cluster_rules_file=args.cluster_rules,
         notification_rules_file=args.notification_rules,
         notification_delivery_file=args.notification_delivery,
+        risk_rules_file=args.risk_rules,
         max_concurrent_rpcs=args.max_concurrent_rpcs,
         metrics_port=args.metrics_port,
         keepalive_time_ms=args.keepalive_time_ms,

@@ -73,6 +73,10 @@ POLICIES: dict[str, Policy] = {
     "/crs.v1.DueService/GetDue": _READ,
     "/crs.v1.DueService/ListDues": _READ,
     "/crs.v1.DueService/MarkDuePaid": _WRITE,
+    # Reads; reaching the alert score stores an audited risk alert as a side effect.
+    "/crs.v1.RiskService/GetRiskSignals": _READ,
+    "/crs.v1.RiskService/ListRiskAlerts": _READ,
+    "/crs.v1.DecisionService/GetCheckoutAdvice": _READ,
 }
 
 # Served without an API key.

@@ -21,6 +21,7 @@ from crs.api.interceptor import CrsInterceptor
 from crs.api.notification_servicers import DueServicer, NotificationServicer
 from crs.api.observed_store import ObservedStore
 from crs.api.profile_servicers import Customer360Servicer, ProfileServicer, SupportServicer
+from crs.api.risk_servicers import DecisionServicer, RiskServicer
 from crs.api.servicers import (
     AccountServicer,
     AuditServicer,
@@ -33,6 +34,7 @@ from crs.domain.app import Domain
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.notifications.rules import NotificationRules
 from crs.domain.notifications.runner import DeliveryConfig, run_forever
+from crs.domain.risk.config import TenantRiskConfig
 from crs.storage.base import Store
 from crs.v1 import (
     account_pb2,
@@ -49,6 +51,8 @@ from crs.v1 import (
     customer360_pb2_grpc,
     customer_pb2,
     customer_pb2_grpc,
+    decision_pb2,
+    decision_pb2_grpc,
     lookup_pb2,
     lookup_pb2_grpc,
     notification_pb2,
@@ -57,6 +61,8 @@ from crs.v1 import (
     profile_pb2_grpc,
     relationship_pb2,
     relationship_pb2_grpc,
+    risk_pb2,
+    risk_pb2_grpc,
     support_pb2,
     support_pb2_grpc,
     token_pb2,
@@ -80,6 +86,8 @@ SERVICE_NAMES = tuple(
         (customer360_pb2, "Customer360Service"),
         (notification_pb2, "NotificationService"),
         (billing_pb2, "DueService"),
+        (risk_pb2, "RiskService"),
+        (decision_pb2, "DecisionService"),
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -106,6 +114,8 @@ class ServerConfig:
     notification_rules_file: Path | None = None
     # Delivery adapters, tenants and interval (JSON); unset: no notices are scheduled or sent by this process.
     notification_delivery_file: Path | None = None
+    # Per-tenant risk thresholds, SCA settings and EUR rates (JSON, see docs/risk.md); defaults when unset.
+    risk_rules_file: Path | None = None
     allow_insecure: bool = False
     port_file: Path | None = None
     log_level: str = "INFO"
@@ -217,10 +227,11 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     notification_rules = (
         NotificationRules.from_file(config.notification_rules_file) if config.notification_rules_file else None
     )
-    domain = Domain(store, keyring, rules, notification_rules)
     delivery = (
         DeliveryConfig.from_file(config.notification_delivery_file) if config.notification_delivery_file else None
     )
+    risk_config = TenantRiskConfig.from_file(config.risk_rules_file) if config.risk_rules_file else None
+    domain = Domain(store, keyring, rules, notification_rules, risk_config)
     if delivery is not None:
         domain.notifications.dispatcher.use_senders(delivery.senders)
     domain.clusters.engine.on_index_size = metrics.set_cluster_index_size
@@ -242,6 +253,8 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     customer360_pb2_grpc.add_Customer360ServiceServicer_to_server(Customer360Servicer(domain), server)
     notification_pb2_grpc.add_NotificationServiceServicer_to_server(NotificationServicer(domain.notifications), server)
     billing_pb2_grpc.add_DueServiceServicer_to_server(DueServicer(domain.notifications), server)
+    risk_pb2_grpc.add_RiskServiceServicer_to_server(RiskServicer(domain), server)
+    decision_pb2_grpc.add_DecisionServiceServicer_to_server(DecisionServicer(domain), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)

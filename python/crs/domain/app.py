@@ -12,9 +12,13 @@ from crs.domain.accounts import Accounts
 from crs.domain.audit_log import AuditLog
 from crs.domain.cards import Cards
 from crs.domain.cases import Cases
+from crs.domain.checkout.advice import Checkout
+from crs.domain.checkout.methods import HeldInstruments, NoPreferences
+from crs.domain.checkout.sca_state import ScaStates
 from crs.domain.clusters.engine import Engine, NationalIds
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.clusters.service import Clusters
+from crs.domain.context import CallContext
 from crs.domain.customer360 import Customer360
 from crs.domain.customers import Customers
 from crs.domain.feedback import Feedback
@@ -28,6 +32,12 @@ from crs.domain.profile_contact import ProfileContactPreferences
 from crs.domain.profiles import Profiles
 from crs.domain.records import now_us
 from crs.domain.relationships import Relationships
+from crs.domain.risk.alerts import Alerts
+from crs.domain.risk.config import TenantRiskConfig
+from crs.domain.risk.gather import FactReader
+from crs.domain.risk.service import Risk
+from crs.domain.risk.txn import RiskTxn
+from crs.domain.risk.velocity import Velocities
 from crs.domain.vault import Vault
 from crs.storage.base import Store
 
@@ -41,6 +51,7 @@ class Domain:
         keyring: KeyRing,
         rules: TenantRules | None = None,
         notification_rules: NotificationRules | None = None,
+        risk_config: TenantRiskConfig | None = None,
     ) -> None:
         self.store = store
         self.keyring = keyring
@@ -54,7 +65,6 @@ class Domain:
         self.audit_log = AuditLog(store, pages)
         engine = Engine(store, keyring, NationalIds(self.customers.reveal_national_ids), rules or TenantRules())
         self.clusters = Clusters(store, keyring, self.customers, self.cards, engine, mutation, pages)
-        self.lookup = Lookup(store, self.cards)
         self.profiles = Profiles(store, mutation)
         self.cases = Cases(store, mutation, pages)
         self.feedback = Feedback(store, mutation, pages)
@@ -62,6 +72,28 @@ class Domain:
         notification_rules = notification_rules or NotificationRules()
         contact = ProfileContactPreferences(self.profiles, CustomerRecordPreferences(store, notification_rules))
         self.notifications = Notifications(store, mutation, pages, notification_rules, preferences=contact)
+        self.risk_config = risk_config or TenantRiskConfig()
+        self.velocities = Velocities(store)
+        self.risk = Risk(
+            self.velocities,
+            self.cards,
+            self.customers,
+            self.clusters,
+            FactReader(store, keyring, self.velocities),
+            Alerts(store, mutation, pages),
+            self.risk_config,
+        )
+        self.sca = ScaStates(store, self.risk_config)
+        preferences = NoPreferences()
+        self.checkout = Checkout(self.risk, self.sca, HeldInstruments(store), preferences)
+        self.lookup = Lookup(store, self.cards, self.velocities, self.risk_config, preferences)
+
+    async def observe_transaction(self, txn: RiskTxn, ctx: CallContext | None = None) -> None:
+        """Feeds one newly recorded transaction to the cluster velocity and the payer's SCA state
+        (RecordTransactions calls this for each transaction it newly records, with its call context so that a
+        velocity threshold crossed by the transaction raises the cluster's risk alert at once)."""
+        await self.risk.observe(txn, ctx)
+        await self.sca.observe(txn)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.

@@ -71,12 +71,13 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
-    later = set(CLUSTER_TABLES) | set(PROFILE_TABLES) | set(NOTIFICATION_TABLES)
+    later = set(CLUSTER_TABLES) | set(PROFILE_TABLES) | set(NOTIFICATION_TABLES) | set(RISK_TABLES)
     return [
         Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in later)),
         Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
         Migration(4, "Profiles, support cases, feedback", tuple(create_table(keyspace, t) for t in PROFILE_TABLES)),
         Migration(6, "Payment notifications and dues", tuple(create_table(keyspace, t) for t in NOTIFICATION_TABLES)),
+        Migration(7, "Risk signals and checkout decisions", tuple(create_table(keyspace, t) for t in RISK_TABLES)),
     ]
 
 
@@ -114,4 +115,12 @@ NOTIFICATION_TABLES: tuple[Table, ...] = (
     schema.notices_by_send_day,
     schema.dead_notices_by_tenant,
     schema.contact_quality_by_customer,
+)
+
+RISK_TABLES: tuple[Table, ...] = (
+    schema.velocity_by_cluster,
+    schema.sca_state_by_customer,
+    schema.risk_alerts_by_id,
+    schema.risk_alerts_by_cluster,
+    schema.risk_alerts_by_day,
 )

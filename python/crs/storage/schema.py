@@ -214,6 +214,28 @@ contact_quality_by_customer = Table(
     (),
     "Bounces and delivery failures per contact address of a customer (CAS on its version)",
 )
+# Risk signals and checkout decisions (docs/risk.md).
+velocity_by_cluster = Table(
+    "velocity_by_cluster",
+    ("tenant", "cluster_id"),
+    (),
+    "A cluster's sliding-window velocity (bounded buckets, CAS on its version); the lookup's risk summary",
+)
+sca_state_by_customer = Table(
+    "sca_state_by_customer",
+    ("tenant", "customer_id"),
+    (),
+    "A payer's SCA state: last SCA, low-value count and amount since, recurring series (CAS on its version)",
+)
+risk_alerts_by_id = Table(
+    "risk_alerts_by_id", ("tenant", "alert_id"), (), "Get a risk alert; one alert per subject, codes and day"
+)
+risk_alerts_by_cluster = Table(
+    "risk_alerts_by_cluster", ("tenant", "cluster_id"), ("alert_id",), "List the risk alerts of one cluster"
+)
+risk_alerts_by_day = Table(
+    "risk_alerts_by_day", ("tenant", "day"), ("alert_id",), "List a tenant's risk alerts, per UTC day"
+)
 
 ALL_TABLES: tuple[Table, ...] = (
     customers_by_id,
@@ -264,4 +286,9 @@ ALL_TABLES: tuple[Table, ...] = (
     notices_by_send_day,
     dead_notices_by_tenant,
     contact_quality_by_customer,
+    velocity_by_cluster,
+    sca_state_by_customer,
+    risk_alerts_by_id,
+    risk_alerts_by_cluster,
+    risk_alerts_by_day,
 )
