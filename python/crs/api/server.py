@@ -27,8 +27,10 @@ from crs.api.servicers import (
     RelationshipServicer,
     TokenServicer,
 )
+from crs.api.txn_servicers import InsightServicer, SegmentServicer, TransactionServicer
 from crs.domain.app import Domain
 from crs.domain.clusters.rules import TenantRules
+from crs.domain.transactions.segment_rules import TenantSegmentRules
 from crs.storage.base import Store
 from crs.v1 import (
     account_pb2,
@@ -41,12 +43,18 @@ from crs.v1 import (
     cluster_pb2_grpc,
     customer_pb2,
     customer_pb2_grpc,
+    insight_pb2,
+    insight_pb2_grpc,
     lookup_pb2,
     lookup_pb2_grpc,
     relationship_pb2,
     relationship_pb2_grpc,
+    segment_pb2,
+    segment_pb2_grpc,
     token_pb2,
     token_pb2_grpc,
+    transaction_pb2,
+    transaction_pb2_grpc,
 )
 
 SERVICE_NAMES = tuple(
@@ -61,6 +69,9 @@ SERVICE_NAMES = tuple(
         (cluster_pb2, "IdentifierService"),
         (cluster_pb2, "ClusterService"),
         (lookup_pb2, "LookupService"),
+        (transaction_pb2, "TransactionService"),
+        (segment_pb2, "SegmentService"),
+        (insight_pb2, "InsightService"),
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -83,6 +94,8 @@ class ServerConfig:
     tls_client_ca: Path | None = None
     # Per-tenant cluster link rules (JSON, see docs/clusters.md); defaults when unset.
     cluster_rules_file: Path | None = None
+    # Per-tenant segment rules (JSON, see docs/segments.md); defaults when unset.
+    segment_rules_file: Path | None = None
     allow_insecure: bool = False
     port_file: Path | None = None
     log_level: str = "INFO"
@@ -190,7 +203,8 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     store = ObservedStore(store or open_store(config))
     metrics.set_key_ids(keyring.key_ids(), keyring.active_key_id)
     rules = TenantRules.from_file(config.cluster_rules_file) if config.cluster_rules_file else TenantRules()
-    domain = Domain(store, keyring, rules)
+    segment_rules = TenantSegmentRules.from_file(config.segment_rules_file) if config.segment_rules_file else None
+    domain = Domain(store, keyring, rules, segment_rules)
     domain.clusters.engine.on_index_size = metrics.set_cluster_index_size
     server = grpc.aio.server(
         interceptors=[CrsInterceptor(api_keys, store, keyring, config.max_concurrent_rpcs)],
@@ -205,6 +219,9 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     cluster_pb2_grpc.add_IdentifierServiceServicer_to_server(IdentifierServicer(domain), server)
     cluster_pb2_grpc.add_ClusterServiceServicer_to_server(ClusterServicer(domain), server)
     lookup_pb2_grpc.add_LookupServiceServicer_to_server(LookupServicer(domain), server)
+    transaction_pb2_grpc.add_TransactionServiceServicer_to_server(TransactionServicer(domain), server)
+    segment_pb2_grpc.add_SegmentServiceServicer_to_server(SegmentServicer(domain), server)
+    insight_pb2_grpc.add_InsightServiceServicer_to_server(InsightServicer(domain), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)

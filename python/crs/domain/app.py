@@ -17,6 +17,10 @@ from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
 from crs.domain.paging import PageTokens
 from crs.domain.relationships import Relationships
+from crs.domain.transactions.insights import CustomerInsights
+from crs.domain.transactions.recorder import Transactions
+from crs.domain.transactions.segment_rules import TenantSegmentRules
+from crs.domain.transactions.segments import Segments
 from crs.domain.vault import Vault
 from crs.storage.base import Store
 
@@ -24,7 +28,13 @@ log = logging.getLogger("crs.clusters")
 
 
 class Domain:
-    def __init__(self, store: Store, keyring: KeyRing, rules: TenantRules | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        keyring: KeyRing,
+        rules: TenantRules | None = None,
+        segment_rules: TenantSegmentRules | None = None,
+    ) -> None:
         self.store = store
         self.keyring = keyring
         mutation = Mutation(store)
@@ -38,6 +48,11 @@ class Domain:
         engine = Engine(store, keyring, NationalIds(self.customers.reveal_national_ids), rules or TenantRules())
         self.clusters = Clusters(store, keyring, self.customers, self.cards, engine, mutation, pages)
         self.lookup = Lookup(store, self.cards)
+        # Transactions, segments, insights (docs/transactions.md, docs/segments.md): for the 360 view use
+        # transactions.recent(tenant, customer_id, n) and segments.get(tenant, customer_id).
+        self.segments = Segments(store, mutation, pages, segment_rules)
+        self.transactions = Transactions(store, self.cards, mutation, pages, on_recorded=self.segments.observe)
+        self.insights = CustomerInsights(store, self.customers, self.clusters)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.

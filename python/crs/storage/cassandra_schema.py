@@ -71,10 +71,11 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
-    clusters = set(CLUSTER_TABLES)
+    clusters = set(CLUSTER_TABLES) | set(TRANSACTION_TABLES)  # (migration 1 stays exactly as released)
     return [
         Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in clusters)),
         Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
+        Migration(3, "Transactions and segments", tuple(create_table(keyspace, t) for t in TRANSACTION_TABLES)),
     ]
 
 
@@ -91,4 +92,18 @@ CLUSTER_TABLES: tuple[Table, ...] = (
     schema.cluster_events_by_cluster,
     schema.cluster_events_by_day,
     schema.match_model_by_tenant,
+)
+
+TRANSACTION_TABLES: tuple[Table, ...] = (
+    schema.transactions_by_id,
+    schema.transactions_by_customer,
+    schema.transactions_by_cluster,
+    schema.transactions_by_account,
+    schema.transactions_by_card,
+    schema.aggregates_by_customer,
+    schema.segments_by_customer,
+    schema.customers_by_segment,
+    schema.segment_changes_by_customer,
+    schema.segment_changes_by_day,
+    schema.segments_due_by_day,
 )
