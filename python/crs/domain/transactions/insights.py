@@ -139,16 +139,16 @@ class CustomerInsights:
         self._store = store
         self._customers = customers
         self._clusters = clusters
-        self._clock = clock
+        self.clock = clock
 
     async def of_customer(self, customer: Name, end_month: tuple[int, int] | None, months: int) -> Insights:
-        span = period(end_month, months, self._clock())
+        span = period(end_month, months, self.clock())
         await self._customers.get(customer)  # NOT_FOUND for a missing (or another tenant's) customer
         return await compute(self._store, customer.tenant, str(customer), [customer.id], span)
 
     async def of_cluster(self, cluster: Name, end_month: tuple[int, int] | None, months: int) -> Insights:
         """The cluster's current members (an absorbed cluster resolves to its survivor)."""
-        span = period(end_month, months, self._clock())
+        span = period(end_month, months, self.clock())
         rec = await self._clusters.follow(cluster.tenant, cluster.id)
         rows = await self._store.scan(schema.customers_by_cluster, (cluster.tenant, rec.id), limit=MAX_CLUSTER_MEMBERS)
         members = [str(r.clustering[0]) for r in rows]

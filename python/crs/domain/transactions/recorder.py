@@ -83,6 +83,19 @@ def _same_or_reused(transaction_id: str, stored_hash: str, new_hash: str) -> Ite
     )
 
 
+def _repeat(
+    tid: str, digest: str, winner: str | None, first: tuple[int, str], results: list[ItemResult | None]
+) -> ItemResult:
+    """A later occurrence of an id in one batch: judged against what is recorded under the id, else like its
+    first occurrence when the content is the same (e.g. the same unknown instrument)."""
+    if winner is not None:
+        return _same_or_reused(tid, winner, digest)
+    earlier = results[first[0]]
+    if digest == first[1] and earlier is not None:
+        return replace(earlier)
+    return _rejected(tid, "DUPLICATE_IN_BATCH", "this id appears earlier in the batch with other content; not kept")
+
+
 class Transactions:
     def __init__(
         self,
@@ -97,7 +110,7 @@ class Transactions:
         self._cards = cards
         self._mutation = mutation
         self._pages = pages
-        self._clock = clock
+        self.clock = clock
         self.on_recorded = on_recorded
 
     # -- recording ---------------------------------------------------------------------------------
@@ -107,9 +120,11 @@ class Transactions:
             raise InvalidArgument.of("transactions", "must hold at least one transaction")
         if len(items) > MAX_BATCH:
             raise InvalidArgument.of("transactions", f"must hold at most {MAX_BATCH} transactions")
-        now = self._clock()
+        now = self.clock()
         results: list[ItemResult | None] = [None] * len(items)
         pending: dict[str, tuple[int, TransactionInput, str]] = {}
+        firsts: dict[str, tuple[int, str]] = {}  # id -> (index, content hash) of its first valid occurrence
+        repeats: list[tuple[int, str, str]] = []  # later occurrences in this batch, settled at the end
         for i, inp in enumerate(items):
             problems = validate(inp, now)
             if problems.items:
@@ -120,13 +135,17 @@ class Transactions:
                 )
                 continue
             digest = content_hash(inp)
-            if inp.transaction_id in pending:
-                results[i] = _same_or_reused(inp.transaction_id, pending[inp.transaction_id][2], digest)
+            if inp.transaction_id in firsts:
+                repeats.append((i, inp.transaction_id, digest))
                 continue
+            firsts[inp.transaction_id] = (i, digest)
             pending[inp.transaction_id] = (i, inp, digest)
-        await self._drop_recorded(tenant, pending, results)
+        winners = await self._drop_recorded(tenant, pending, results)
         records = await self._build_records(tenant, pending, results, now)
         recorded = await self._record_groups(ctx, tenant, records, pending, results)
+        winners.update({r.id: r.content_hash for r in recorded})
+        for i, tid, digest in repeats:
+            results[i] = _repeat(tid, digest, winners.get(tid), firsts[tid], results)
         if recorded and self.on_recorded is not None:
             try:
                 await self.on_recorded(ctx, tenant, recorded)
@@ -136,14 +155,18 @@ class Transactions:
 
     async def _drop_recorded(
         self, tenant: str, pending: dict[str, tuple[int, TransactionInput, str]], results: list[ItemResult | None]
-    ) -> None:
-        """Ids recorded by an earlier call: a duplicate (same content) or a reused id (different content)."""
+    ) -> dict[str, str]:
+        """Ids recorded by an earlier call: a duplicate (same content) or a reused id (different content).
+        Returns id -> content hash of what was recorded."""
         ids = list(pending)
         stored = await self._store.get_many(schema.transactions_by_id, [(tenant, i) for i in ids])
+        winners = {}
         for tid, got in zip(ids, stored, strict=True):
             if got is not None:
                 index, _inp, digest = pending.pop(tid)
-                results[index] = _same_or_reused(tid, decode(TransactionRecord, got.value).content_hash, digest)
+                winners[tid] = decode(TransactionRecord, got.value).content_hash
+                results[index] = _same_or_reused(tid, winners[tid], digest)
+        return winners
 
     async def _card_ids(self, tenant: str, tokens: set[str]) -> dict[str, str]:
         async def one(token: str) -> tuple[str, str | None]:
@@ -316,7 +339,7 @@ class Transactions:
 
     def _range(self, start_us: int, end_us: int) -> tuple[int, int]:
         day = 86_400_000_000
-        end = end_us or self._clock() + day
+        end = end_us or self.clock() + day
         start = start_us or end - 366 * day
         if start >= end:
             raise InvalidArgument.of("start_time", "must be before end_time")
