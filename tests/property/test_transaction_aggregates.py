@@ -116,8 +116,11 @@ async def _stored_aggregates(w: World, customers: list[str]) -> dict[tuple[str, 
     return out
 
 
-async def _scenario(root: Path, specs: list[dict[str, Any]], dup_picks: list[int], reuse_picks: list[int], seed: int):
+async def _scenario(
+    root: Path, specs: list[dict[str, Any]], dup_picks: list[int], reuse_picks: list[int], seed: int, atomic: bool
+) -> None:
     w = world(root, NOW)
+    w.store.atomic_conditions = atomic  # False: the per customer-month path Cassandra takes
     try:
         payers = [await w.payer(str(i)) for i in range(3)]
         base = [
@@ -189,15 +192,19 @@ async def _scenario(root: Path, specs: list[dict[str, Any]], dup_picks: list[int
     dup_picks=st.lists(st.integers(0, 1000), max_size=15),
     reuse_picks=st.lists(st.integers(0, 1000), max_size=5),
     seed=st.integers(0, 2**32),
+    atomic=st.booleans(),
 )
 def test_aggregates_equal_recomputation(
-    specs: list[dict[str, Any]], dup_picks: list[int], reuse_picks: list[int], seed: int
+    specs: list[dict[str, Any]], dup_picks: list[int], reuse_picks: list[int], seed: int, atomic: bool
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(_scenario(Path(tmp), specs, dup_picks, reuse_picks, seed))
+        asyncio.run(_scenario(Path(tmp), specs, dup_picks, reuse_picks, seed, atomic))
 
 
-def test_two_recorders_on_one_store_lose_no_update(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("atomic", [True, False], ids=["one-write-per-batch", "one-write-per-customer-month"])
+def test_two_recorders_on_one_store_lose_no_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, atomic: bool
+) -> None:
     """Two domains, each with its own connections to one database (as two server processes have), record
     interleaved batches for the same customer-months concurrently, each also re-sending the other's ids."""
     lost_races = []
@@ -215,6 +222,7 @@ def test_two_recorders_on_one_store_lose_no_update(tmp_path: Path, monkeypatch: 
     async def main() -> None:
         a = world(tmp_path, NOW)
         b = world(tmp_path, NOW)
+        a.store.atomic_conditions = b.store.atomic_conditions = atomic
         try:
             customer = await a.payer("shared")
             account = a.accounts[customer]

@@ -31,7 +31,7 @@ from crs.domain.transactions.model import (
 from crs.domain.transactions.timeline import list_newest_first
 from crs.domain.transactions.writes import recorded_writes
 from crs.storage import schema
-from crs.storage.base import ConditionFailed, Store, Table
+from crs.storage.base import ConditionFailed, Store, Table, Write
 
 RECORDED, DUPLICATE, REJECTED = 1, 2, 3
 _GROUP_ATTEMPTS = 12
@@ -112,6 +112,7 @@ class Transactions:
         self._pages = pages
         self.clock = clock
         self.on_recorded = on_recorded
+        self._batch_lock = asyncio.Lock()
 
     # -- recording ---------------------------------------------------------------------------------
 
@@ -257,11 +258,21 @@ class Transactions:
         groups: dict[tuple[str, str], list[TransactionRecord]] = {}
         for rec in records:
             groups.setdefault((rec.customer_id, month_of(rec.occurred_us)), []).append(rec)
-        quiet = replace(ctx, request_id="")  # idempotency is by transaction id, per group
-        outcomes = await asyncio.gather(
-            *(self._record_group(quiet, tenant, c, m, recs) for (c, m), recs in groups.items()),
-            return_exceptions=True,
-        )
+        quiet = replace(ctx, request_id="")  # idempotency is by transaction id
+        outcomes: list[GroupOutcome | BaseException]
+        if self._store.atomic_conditions:
+            # One atomic write for the whole batch (several compare-and-sets in one SQLite transaction, one
+            # fsync); serialized in this process so concurrent batches do not keep invalidating each other.
+            async with self._batch_lock:
+                try:
+                    outcomes = [await self._record_together(quiet, tenant, groups)]
+                except Exception as exc:
+                    outcomes = [exc]
+        else:
+            outcomes = await asyncio.gather(
+                *(self._record_group(quiet, tenant, c, m, recs) for (c, m), recs in groups.items()),
+                return_exceptions=True,
+            )
         failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
         recorded: list[TransactionRecord] = []
         by_id = {r.id: r for r in records}
@@ -279,6 +290,52 @@ class Transactions:
             raise failure  # the switch retries the batch; what was recorded comes back as DUPLICATE
         return recorded
 
+    async def _unrecorded(
+        self, tenant: str, recs: list[TransactionRecord], outcome: GroupOutcome
+    ) -> list[TransactionRecord]:
+        """After a lost race: the records whose ids are still free (the rest are duplicates or reused ids)."""
+        stored = await self._store.get_many(schema.transactions_by_id, [(tenant, r.id) for r in recs])
+        todo = []
+        for rec, got in zip(recs, stored, strict=True):
+            if got is None:
+                todo.append(rec)
+            elif decode(TransactionRecord, got.value).content_hash == rec.content_hash:
+                outcome.duplicates.append(rec.id)
+            else:
+                outcome.reused.append(rec.id)
+        return todo
+
+    async def _record_together(
+        self, ctx: CallContext, tenant: str, groups: dict[tuple[str, str], list[TransactionRecord]]
+    ) -> GroupOutcome:
+        """Every customer-month group of the batch in one atomic write (stores with ``atomic_conditions``)."""
+        attempt = 0
+
+        async def build() -> Change[GroupOutcome]:
+            nonlocal attempt
+            attempt += 1
+            outcome = GroupOutcome()
+            todo = {k: recs for k, recs in groups.items()}
+            if attempt > 1:
+                todo = {k: await self._unrecorded(tenant, recs, outcome) for k, recs in groups.items()}
+                todo = {k: recs for k, recs in todo.items() if recs}
+            keys = list(todo)
+            stored = await self._store.get_many(schema.aggregates_by_customer, [(tenant, c, m) for c, m in keys])
+            writes: list[Write] = []
+            for (customer_id, month), got in zip(keys, stored, strict=True):
+                agg = decode(MonthAggregate, got.value) if got else MonthAggregate(tenant, customer_id, month)
+                add_all(agg, todo[(customer_id, month)])
+                agg.version = new_version()
+                writes += recorded_writes(todo[(customer_id, month)], agg, got.version if got else None)
+                outcome.recorded += [r.id for r in todo[(customer_id, month)]]
+            return Change(writes, outcome, f"tenants/{tenant}/transactions", ["aggregates", "transactions"])
+
+        async def retry(_failed: ConditionFailed) -> None:
+            await asyncio.sleep(random.uniform(0.0, 0.01 * attempt))
+            return None
+
+        return await self._mutation.run(ctx, GroupOutcome, build, retry, attempts=_GROUP_ATTEMPTS)
+
     async def _record_group(
         self, ctx: CallContext, tenant: str, customer_id: str, month: str, recs: list[TransactionRecord]
     ) -> GroupOutcome:
@@ -290,17 +347,7 @@ class Transactions:
             nonlocal attempt
             attempt += 1
             outcome = GroupOutcome()
-            todo = recs
-            if attempt > 1:
-                stored = await self._store.get_many(schema.transactions_by_id, [(tenant, r.id) for r in recs])
-                todo = []
-                for rec, got in zip(recs, stored, strict=True):
-                    if got is None:
-                        todo.append(rec)
-                    elif decode(TransactionRecord, got.value).content_hash == rec.content_hash:
-                        outcome.duplicates.append(rec.id)
-                    else:
-                        outcome.reused.append(rec.id)
+            todo = await self._unrecorded(tenant, recs, outcome) if attempt > 1 else recs
             resource = f"tenants/{tenant}/customers/{customer_id}"
             if not todo:
                 return Change([], outcome, resource)

@@ -22,7 +22,7 @@ from crs.domain.transactions.aggregates import MonthAggregate, months_back
 from crs.domain.transactions.model import TransactionRecord, month_of
 from crs.domain.transactions.recorder import Clock
 from crs.domain.transactions.rfm import LIFECYCLE_NAMES, TIER_NAMES, evaluate
-from crs.domain.transactions.segment_rules import TenantSegmentRules
+from crs.domain.transactions.segment_rules import SegmentRules, TenantSegmentRules
 from crs.storage import schema
 from crs.storage.base import ConditionFailed, Delete, NotExists, Put, Store, VersionIs, Write
 from crs.storage.schema import LIST_BUCKETS
@@ -113,6 +113,60 @@ def _material(old: SegmentRecord | None, new: SegmentRecord) -> bool:
     )
 
 
+def _assess(
+    rules: SegmentRules,
+    tenant: str,
+    customer_id: str,
+    now: int,
+    trigger: str,
+    seen: tuple[int, int],
+    old: SegmentRecord | None,
+    window: list[MonthAggregate],
+) -> tuple[list[Write], bool] | None:
+    """The writes of one customer's evaluation and whether it moved; None when nothing material changed."""
+    known = [x for x in (old.first_us if old else 0, seen[0]) if x]
+    if not known:
+        return None  # never active
+    first_us, last_us = min(known), max(old.last_us if old else 0, seen[1])
+    ev = evaluate(rules, now, first_us, last_us, window)
+    new = SegmentRecord(
+        tenant,
+        customer_id,
+        ev.tier,
+        ev.lifecycle,
+        ev.reason,
+        ev.recency_days,
+        ev.frequency,
+        ev.monetary_minor,
+        rules.currency,
+        old.tier_since_us if old and old.tier == ev.tier else now,
+        old.lifecycle_since_us if old and old.lifecycle == ev.lifecycle else now,
+        now,
+        first_us,
+        last_us,
+        day_of(ev.due_us) if ev.due_us else "",
+        new_version(),
+    )
+    if not _material(old, new):
+        return None
+    moved = old is None or (old.tier, old.lifecycle) != (new.tier, new.lifecycle)
+    change = None
+    if moved:
+        change = SegmentChange(
+            new_id(),
+            tenant,
+            customer_id,
+            old.tier if old else 0,
+            new.tier,
+            old.lifecycle if old else 0,
+            new.lifecycle,
+            ev.reason,
+            trigger,
+            now,
+        )
+    return segment_writes(old, new, change), moved
+
+
 class Segments:
     def __init__(
         self,
@@ -139,72 +193,56 @@ class Segments:
         for txn in txns:
             first, last = seen.get(txn.customer_id, (txn.occurred_us, txn.occurred_us))
             seen[txn.customer_id] = (min(first, txn.occurred_us), max(last, txn.occurred_us))
-        now = self.clock()
-        for cid, (first, last) in seen.items():
-            await self.evaluate(ctx, tenant, cid, now, "TRANSACTION", first, last)
+        await self.evaluate_many(ctx, tenant, seen, self.clock(), "TRANSACTION")
 
-    async def evaluate(
-        self, ctx: CallContext, tenant: str, customer_id: str, now: int, trigger: str, first: int = 0, last: int = 0
-    ) -> bool:
+    async def evaluate(self, ctx: CallContext, tenant: str, customer_id: str, now: int, trigger: str) -> bool:
         """Re-evaluates one customer at ``now``; True when its tier or lifecycle moved."""
+        return await self.evaluate_many(ctx, tenant, {customer_id: (0, 0)}, now, trigger) > 0
+
+    async def evaluate_many(
+        self, ctx: CallContext, tenant: str, seen: dict[str, tuple[int, int]], now: int, trigger: str
+    ) -> int:
+        """Re-evaluates customers at ``now`` (with the first/last activity just seen, 0 for none); returns how
+        many moved. One atomic write for all of them where the store checks conditions atomically, else one
+        per customer (each a compare-and-set on its row), concurrently."""
+        if not seen:
+            return 0
+        if self._store.atomic_conditions or len(seen) == 1:
+            return await self._evaluate_together(ctx, tenant, seen, now, trigger)
+        moved = await asyncio.gather(
+            *(self._evaluate_together(ctx, tenant, {cid: span}, now, trigger) for cid, span in seen.items())
+        )
+        return sum(moved)
+
+    async def _evaluate_together(
+        self, ctx: CallContext, tenant: str, seen: dict[str, tuple[int, int]], now: int, trigger: str
+    ) -> int:
         rules = self.rules.of(tenant)
         months = months_back(month_of(now), rules.window_months)
+        ids = sorted(seen)
+        resource = f"tenants/{tenant}/customers/{ids[0]}/segments" if len(ids) == 1 else f"tenants/{tenant}/segments"
 
-        async def build() -> Change[bool]:
-            old = await self.get(tenant, customer_id)
-            known = [x for x in (old.first_us if old else 0, first) if x]
-            first_us = min(known) if known else 0
-            last_us = max(old.last_us if old else 0, last)
-            resource = f"tenants/{tenant}/customers/{customer_id}/segments"
-            if not first_us:
-                return Change([], False, resource)
-            stored = await self._store.get_many(
-                schema.aggregates_by_customer, [(tenant, customer_id, m) for m in months]
-            )
-            window = [decode(MonthAggregate, s.value) for s in stored if s is not None]
-            ev = evaluate(rules, now, first_us, last_us, window)
-            new = SegmentRecord(
-                tenant,
-                customer_id,
-                ev.tier,
-                ev.lifecycle,
-                ev.reason,
-                ev.recency_days,
-                ev.frequency,
-                ev.monetary_minor,
-                rules.currency,
-                old.tier_since_us if old and old.tier == ev.tier else now,
-                old.lifecycle_since_us if old and old.lifecycle == ev.lifecycle else now,
-                now,
-                first_us,
-                last_us,
-                day_of(ev.due_us) if ev.due_us else "",
-                new_version(),
-            )
-            if not _material(old, new):
-                return Change([], False, resource)
-            moved = old is None or (old.tier, old.lifecycle) != (new.tier, new.lifecycle)
-            change = None
-            if moved:
-                change = SegmentChange(
-                    new_id(),
-                    tenant,
-                    customer_id,
-                    old.tier if old else 0,
-                    new.tier,
-                    old.lifecycle if old else 0,
-                    new.lifecycle,
-                    ev.reason,
-                    trigger,
-                    now,
-                )
-            return Change(segment_writes(old, new, change), moved, resource, ["segments"])
+        async def build() -> Change[int]:
+            rows = await self._store.get_many(schema.segments_by_customer, [(tenant, c) for c in ids])
+            keys = [(tenant, c, m) for c in ids for m in months]
+            aggregates = await self._store.get_many(schema.aggregates_by_customer, keys)
+            writes: list[Write] = []
+            moved = 0
+            for i, cid in enumerate(ids):
+                old = decode(SegmentRecord, rows[i].value) if rows[i] is not None else None  # type: ignore[union-attr]
+                got = aggregates[i * len(months) : (i + 1) * len(months)]
+                window = [decode(MonthAggregate, a.value) for a in got if a is not None]
+                assessed = _assess(rules, tenant, cid, now, trigger, seen[cid], old, window)
+                if assessed is not None:
+                    writes += assessed[0]
+                    moved += assessed[1]
+            return Change(writes, moved, resource, ["segments"])
 
         async def retry(_failed: ConditionFailed) -> None:
             await asyncio.sleep(random.uniform(0.0, 0.01))
             return None
 
-        return await self._mutation.run(ctx, bool, build, retry, attempts=_ATTEMPTS)
+        return await self._mutation.run(ctx, int, build, retry, attempts=_ATTEMPTS)
 
     async def refresh(self, ctx: CallContext, tenant: str, as_of: int, lookback_days: int = 400) -> tuple[int, int]:
         """Re-evaluates every customer due on a day up to ``as_of`` (the past ``lookback_days`` days' due lists)."""
@@ -215,9 +253,9 @@ class Segments:
             after = None
             while True:
                 rows = await self._store.scan(schema.segments_due_by_day, (tenant, key), after=after, limit=_DUE_PAGE)
-                for row in rows:
-                    evaluated += 1
-                    changed += await self.evaluate(ctx, tenant, str(row.clustering[0]), as_of, "REFRESH")
+                due = {str(row.clustering[0]): (0, 0) for row in rows}
+                evaluated += len(due)
+                changed += await self.evaluate_many(ctx, tenant, due, as_of, "REFRESH")
                 if len(rows) < _DUE_PAGE:
                     break
                 after = rows[-1].clustering
