@@ -32,7 +32,7 @@ def test_record_by_card_token_resolves_card_account_customer_and_cluster(admin, 
     assert got.cluster.startswith("tenants/acme/clusters/")
     assert got.amount_minor == 1234 and got.currency_code == "EUR" and got.mcc == "5411"
     assert got.sca_outcome == T.SCA_OUTCOME_CHALLENGE_SUCCEEDED
-    assert got.card_token == ""  # input only
+    assert got.card_token == "" and got.instrument_account == ""  # the token is input only
     assert got.record_time.seconds > 0
 
 
@@ -49,6 +49,7 @@ def test_record_by_account_and_exemption(admin, s):
     assert resp.results[0].status == T.RECORD_STATUS_RECORDED, resp
     got = s.transactions.GetTransaction(T.GetTransactionRequest(name=resp.results[0].name), timeout=30)
     assert got.card == "" and got.account == p.account and got.customer == p.customer
+    assert got.instrument_account == p.account
     assert got.sca_exemption == T.SCA_EXEMPTION_TRUSTED_BENEFICIARY
 
 

@@ -229,7 +229,7 @@ def test_two_recorders_on_one_store_lose_no_update(
             items = [
                 item(f"c{i}", account, BASE + dt.timedelta(days=i % 45, minutes=i), amount=100 + i) for i in range(240)
             ]
-            batches = [items[i : i + 8] for i in range(0, len(items), 8)]
+            batches = [items[i : i + 24] for i in range(0, len(items), 24)]  # > _CHUNK per customer-month
 
             async def run(w: World, mine: list[list[TransactionInput]]) -> None:
                 for batch in mine:

@@ -56,7 +56,7 @@ def transaction_out(rec: TransactionRecord) -> transaction_pb2.Transaction:
         mcc=rec.mcc,
         merchant_country=rec.merchant_country,
         channel=rec.channel,  # type: ignore[arg-type]
-        instrument_account=f"{base}/accounts/{rec.account_id}",
+        instrument_account="" if rec.card_id else f"{base}/accounts/{rec.account_id}",  # a card's token is input only
         result=rec.result,  # type: ignore[arg-type]
         decline_reason=rec.decline_reason,
         sca_outcome=rec.sca_outcome,  # type: ignore[arg-type]

@@ -35,6 +35,7 @@ from crs.storage.base import ConditionFailed, Store, Table, Write
 
 RECORDED, DUPLICATE, REJECTED = 1, 2, 3
 _GROUP_ATTEMPTS = 12
+_CHUNK = 8  # transactions per write on stores without atomic conditions (one customer-month each)
 log = logging.getLogger("crs.transactions")
 
 Clock = Callable[[], int]
@@ -270,7 +271,7 @@ class Transactions:
                     outcomes = [exc]
         else:
             outcomes = await asyncio.gather(
-                *(self._record_group(quiet, tenant, c, m, recs) for (c, m), recs in groups.items()),
+                *(self._record_chunks(quiet, tenant, c, m, recs) for (c, m), recs in groups.items()),
                 return_exceptions=True,
             )
         failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
@@ -335,6 +336,19 @@ class Transactions:
             return None
 
         return await self._mutation.run(ctx, GroupOutcome, build, retry, attempts=_GROUP_ATTEMPTS)
+
+    async def _record_chunks(
+        self, ctx: CallContext, tenant: str, customer_id: str, month: str, recs: list[TransactionRecord]
+    ) -> GroupOutcome:
+        """One customer-month, a few transactions per write: a Cassandra logged batch stays far below its size
+        limit (batch_size_fail_threshold, 50 KiB by default) however many of a customer's transactions come."""
+        total = GroupOutcome()
+        for i in range(0, len(recs), _CHUNK):
+            part = await self._record_group(ctx, tenant, customer_id, month, recs[i : i + _CHUNK])
+            total.recorded += part.recorded
+            total.duplicates += part.duplicates
+            total.reused += part.reused
+        return total
 
     async def _record_group(
         self, ctx: CallContext, tenant: str, customer_id: str, month: str, recs: list[TransactionRecord]
