@@ -290,6 +290,9 @@ class Segments:
             nxt = [bucket]
         stored = await self._store.get_many(schema.segments_by_customer, [(tenant, i) for i in ids])
         members = [decode(SegmentRecord, s.value) for s in stored if s is not None]
+        # A membership row whose move has not landed yet (Cassandra: the row's compare-and-set comes before the
+        # batch with the memberships) is not reported under the segment the customer already left.
+        members = [m for m in members if (m.tier if kind == "tier" else m.lifecycle) == value]
         return members, (self._pages.encode(q, nxt) if nxt else "")
 
     async def list_changes(
