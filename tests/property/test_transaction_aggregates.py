@@ -32,7 +32,7 @@ from crs.domain.transactions.model import (
 )
 from crs.domain.transactions.recorder import DUPLICATE, RECORDED, REJECTED
 from crs.storage import schema
-from crs.storage.base import ConditionFailed, Write
+from crs.storage.base import ConditionFailed, VersionIs, Write
 from crs.storage.embedded import EmbeddedStore
 from tests.helpers.txn_domain import CTX, TENANT, World, item, world
 
@@ -52,6 +52,19 @@ txn_spec = st.fixed_dictionaries(
         "merchant": st.sampled_from(["m-a", "m-b", "m-c"]),
     }
 )
+
+
+def one_swap_per_apply(store: EmbeddedStore) -> None:
+    """Cassandra applies compare-and-sets one row at a time and releases only insert-if-not-exists claims when a
+    later condition fails: a change may hold at most one compare-and-set, or a failure would half-apply it."""
+    apply = store.apply
+
+    async def checked(writes: Sequence[Write]) -> None:
+        swaps = [w for w in writes if isinstance(w.condition, VersionIs)]
+        assert len(swaps) <= 1, [w.table.name for w in swaps]
+        await apply(writes)
+
+    store.apply = checked  # type: ignore[method-assign]
 
 
 def _expected(winners: list[tuple[str, TransactionInput]]) -> dict[tuple[str, str], dict[str, Any]]:
@@ -121,6 +134,8 @@ async def _scenario(
 ) -> None:
     w = world(root, NOW)
     w.store.atomic_conditions = atomic  # False: the per customer-month path Cassandra takes
+    if not atomic:
+        one_swap_per_apply(w.store)
     try:
         payers = [await w.payer(str(i)) for i in range(3)]
         base = [
@@ -223,6 +238,9 @@ def test_two_recorders_on_one_store_lose_no_update(
         a = world(tmp_path, NOW)
         b = world(tmp_path, NOW)
         a.store.atomic_conditions = b.store.atomic_conditions = atomic
+        if not atomic:
+            one_swap_per_apply(a.store)
+            one_swap_per_apply(b.store)
         try:
             customer = await a.payer("shared")
             account = a.accounts[customer]
