@@ -50,6 +50,7 @@ from crs.v1 import (
     lookup_pb2_grpc,
     risk_pb2,
     risk_pb2_grpc,
+    transaction_pb2,
 )
 from loadtests.harness import TENANT, LocalServer, Workspace
 
@@ -192,7 +193,7 @@ async def run(args: argparse.Namespace) -> tuple[dict[str, dict[str, float]], fl
                             card_token=token,
                             amount=risk_pb2.MinorAmount(amount_minor=rng.randrange(100, 40_000), currency_code="EUR"),
                             merchant_id=f"m{rng.randrange(50)}",
-                            channel=decision_pb2.PAYMENT_CHANNEL_ECOMMERCE,
+                            channel=transaction_pb2.PAYMENT_CHANNEL_ECOMMERCE,
                             country_code="NL",
                             acquirer_fraud_rate_ppm=500,
                         ),

@@ -11,6 +11,7 @@ import pytest
 from google.protobuf import field_mask_pb2
 
 from crs.v1 import audit_pb2, card_pb2, cluster_pb2, customer_pb2, decision_pb2, lookup_pb2, risk_pb2
+from crs.v1 import transaction_pb2 as T
 from tests.helpers.data import (
     ACME,
     GLOBEX,
@@ -27,7 +28,7 @@ from tests.helpers.rpc import expect_error, list_all
 
 SC = grpc.StatusCode
 D = decision_pb2
-ECOM = D.PAYMENT_CHANNEL_ECOMMERCE
+ECOM = T.PAYMENT_CHANNEL_ECOMMERCE
 
 
 @pytest.fixture(scope="module")
@@ -248,7 +249,7 @@ def test_checkout_advice_for_a_new_customer(admin, decision):  # type: ignore[no
 def test_checkout_sca_rules_through_the_api(admin, decision):  # type: ignore[no-untyped-def]
     _c, _a, card = _holder(admin)
     payer = {"card_token": card.token}
-    pos = _advice(decision, payer, 5_00, channel=D.PAYMENT_CHANNEL_POS)
+    pos = _advice(decision, payer, 5_00, channel=T.PAYMENT_CHANNEL_POS)
     assert (pos.sca.recommendation, list(pos.sca.reason_codes)) == (D.SCA_RECOMMENDATION_CHALLENGE, ["SCA_NOT_REMOTE"])
     usd = _advice(decision, payer, 5_00, currency="USD")
     assert list(usd.sca.reason_codes) == ["CURRENCY_NOT_CONVERTIBLE"] and not usd.sca.facts.HasField("amount_eur_minor")

@@ -13,6 +13,7 @@ import pytest
 from crs.domain.records import now_us
 from crs.domain.risk.txn import CHANNEL_POS, SCA_SUCCEEDED
 from crs.v1 import cluster_pb2, decision_pb2, lookup_pb2, risk_pb2
+from crs.v1 import transaction_pb2 as T
 from tests.helpers.data import ACME, create_account, create_customer, register_card, request_id, uid
 from tests.helpers.risk import decision_stub, risk_stub, side_process
 
@@ -40,7 +41,7 @@ def _advice(decision, token: str, amount: int, merchant: str, **kw):  # type: ig
             card_token=token,
             amount=risk_pb2.MinorAmount(amount_minor=amount, currency_code="EUR"),
             merchant_id=merchant,
-            channel=kw.pop("channel", D.PAYMENT_CHANNEL_ECOMMERCE),
+            channel=kw.pop("channel", T.PAYMENT_CHANNEL_ECOMMERCE),
             country_code=kw.pop("country_code", "NL"),
             **kw,
         ),

@@ -77,6 +77,14 @@ POLICIES: dict[str, Policy] = {
     "/crs.v1.RiskService/GetRiskSignals": _READ,
     "/crs.v1.RiskService/ListRiskAlerts": _READ,
     "/crs.v1.DecisionService/GetCheckoutAdvice": _READ,
+    "/crs.v1.TransactionService/BatchRecordTransactions": _WRITE,
+    "/crs.v1.TransactionService/GetTransaction": _READ,
+    "/crs.v1.TransactionService/ListTransactions": _READ,
+    "/crs.v1.SegmentService/GetSegments": _READ,
+    "/crs.v1.SegmentService/ListSegmentMembers": _READ,
+    "/crs.v1.SegmentService/ListSegmentChanges": _READ,
+    "/crs.v1.SegmentService/RefreshSegments": Policy("admin", mutating=True, audit_failures=True),
+    "/crs.v1.InsightService/GetCustomerInsights": _READ,
 }
 
 # Served without an API key.

@@ -30,11 +30,13 @@ from crs.api.servicers import (
     RelationshipServicer,
     TokenServicer,
 )
+from crs.api.txn_servicers import InsightServicer, SegmentServicer, TransactionServicer
 from crs.domain.app import Domain
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.notifications.rules import NotificationRules
 from crs.domain.notifications.runner import DeliveryConfig, run_forever
 from crs.domain.risk.config import TenantRiskConfig
+from crs.domain.transactions.segment_rules import TenantSegmentRules
 from crs.storage.base import Store
 from crs.v1 import (
     account_pb2,
@@ -53,6 +55,8 @@ from crs.v1 import (
     customer_pb2_grpc,
     decision_pb2,
     decision_pb2_grpc,
+    insight_pb2,
+    insight_pb2_grpc,
     lookup_pb2,
     lookup_pb2_grpc,
     notification_pb2,
@@ -63,10 +67,14 @@ from crs.v1 import (
     relationship_pb2_grpc,
     risk_pb2,
     risk_pb2_grpc,
+    segment_pb2,
+    segment_pb2_grpc,
     support_pb2,
     support_pb2_grpc,
     token_pb2,
     token_pb2_grpc,
+    transaction_pb2,
+    transaction_pb2_grpc,
 )
 
 SERVICE_NAMES = tuple(
@@ -88,6 +96,9 @@ SERVICE_NAMES = tuple(
         (billing_pb2, "DueService"),
         (risk_pb2, "RiskService"),
         (decision_pb2, "DecisionService"),
+        (transaction_pb2, "TransactionService"),
+        (segment_pb2, "SegmentService"),
+        (insight_pb2, "InsightService"),
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -116,6 +127,8 @@ class ServerConfig:
     notification_delivery_file: Path | None = None
     # Per-tenant risk thresholds, SCA settings and EUR rates (JSON, see docs/risk.md); defaults when unset.
     risk_rules_file: Path | None = None
+    # Per-tenant segment rules (JSON, see docs/segments.md); defaults when unset.
+    segment_rules_file: Path | None = None
     allow_insecure: bool = False
     port_file: Path | None = None
     log_level: str = "INFO"
@@ -231,7 +244,8 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
         DeliveryConfig.from_file(config.notification_delivery_file) if config.notification_delivery_file else None
     )
     risk_config = TenantRiskConfig.from_file(config.risk_rules_file) if config.risk_rules_file else None
-    domain = Domain(store, keyring, rules, notification_rules, risk_config)
+    segment_rules = TenantSegmentRules.from_file(config.segment_rules_file) if config.segment_rules_file else None
+    domain = Domain(store, keyring, rules, notification_rules, risk_config, segment_rules)
     if delivery is not None:
         domain.notifications.dispatcher.use_senders(delivery.senders)
     domain.clusters.engine.on_index_size = metrics.set_cluster_index_size
@@ -255,6 +269,9 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     billing_pb2_grpc.add_DueServiceServicer_to_server(DueServicer(domain.notifications), server)
     risk_pb2_grpc.add_RiskServiceServicer_to_server(RiskServicer(domain), server)
     decision_pb2_grpc.add_DecisionServiceServicer_to_server(DecisionServicer(domain), server)
+    transaction_pb2_grpc.add_TransactionServiceServicer_to_server(TransactionServicer(domain), server)
+    segment_pb2_grpc.add_SegmentServiceServicer_to_server(SegmentServicer(domain), server)
+    insight_pb2_grpc.add_InsightServiceServicer_to_server(InsightServicer(domain), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)

@@ -38,6 +38,10 @@ from crs.domain.risk.gather import FactReader
 from crs.domain.risk.service import Risk
 from crs.domain.risk.txn import RiskTxn
 from crs.domain.risk.velocity import Velocities
+from crs.domain.transactions.insights import CustomerInsights
+from crs.domain.transactions.recorder import Transactions
+from crs.domain.transactions.segment_rules import TenantSegmentRules
+from crs.domain.transactions.segments import Segments
 from crs.domain.vault import Vault
 from crs.storage.base import Store
 
@@ -52,6 +56,7 @@ class Domain:
         rules: TenantRules | None = None,
         notification_rules: NotificationRules | None = None,
         risk_config: TenantRiskConfig | None = None,
+        segment_rules: TenantSegmentRules | None = None,
     ) -> None:
         self.store = store
         self.keyring = keyring
@@ -87,6 +92,11 @@ class Domain:
         preferences = NoPreferences()
         self.checkout = Checkout(self.risk, self.sca, HeldInstruments(store), preferences)
         self.lookup = Lookup(store, self.cards, self.velocities, self.risk_config, preferences)
+        # Transactions, segments, insights (docs/transactions.md, docs/segments.md): for the 360 view use
+        # transactions.recent(tenant, customer_id, n) and segments.get(tenant, customer_id).
+        self.segments = Segments(store, mutation, pages, segment_rules)
+        self.transactions = Transactions(store, self.cards, mutation, pages, on_recorded=self.segments.observe)
+        self.insights = CustomerInsights(store, self.customers, self.clusters)
 
     async def observe_transaction(self, txn: RiskTxn, ctx: CallContext | None = None) -> None:
         """Feeds one newly recorded transaction to the cluster velocity and the payer's SCA state

@@ -71,10 +71,13 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
-    later = set(CLUSTER_TABLES) | set(PROFILE_TABLES) | set(NOTIFICATION_TABLES) | set(RISK_TABLES)
+    # Migration 1 stays exactly as released: every later migration's tables are left out of it.
+    later = set(CLUSTER_TABLES) | set(TRANSACTION_TABLES) | set(PROFILE_TABLES)
+    later |= set(NOTIFICATION_TABLES) | set(RISK_TABLES)
     return [
         Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in later)),
         Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
+        Migration(3, "Transactions and segments", tuple(create_table(keyspace, t) for t in TRANSACTION_TABLES)),
         Migration(4, "Profiles, support cases, feedback", tuple(create_table(keyspace, t) for t in PROFILE_TABLES)),
         Migration(6, "Payment notifications and dues", tuple(create_table(keyspace, t) for t in NOTIFICATION_TABLES)),
         Migration(7, "Risk signals and checkout decisions", tuple(create_table(keyspace, t) for t in RISK_TABLES)),
@@ -123,4 +126,18 @@ RISK_TABLES: tuple[Table, ...] = (
     schema.risk_alerts_by_id,
     schema.risk_alerts_by_cluster,
     schema.risk_alerts_by_day,
+)
+
+TRANSACTION_TABLES: tuple[Table, ...] = (
+    schema.transactions_by_id,
+    schema.transactions_by_customer,
+    schema.transactions_by_cluster,
+    schema.transactions_by_account,
+    schema.transactions_by_card,
+    schema.aggregates_by_customer,
+    schema.segments_by_customer,
+    schema.customers_by_segment,
+    schema.segment_changes_by_customer,
+    schema.segment_changes_by_day,
+    schema.segments_due_by_day,
 )

@@ -236,6 +236,65 @@ risk_alerts_by_cluster = Table(
 risk_alerts_by_day = Table(
     "risk_alerts_by_day", ("tenant", "day"), ("alert_id",), "List a tenant's risk alerts, per UTC day"
 )
+# Transactions, aggregates and segments (docs/transactions.md, docs/segments.md). Histories are partitioned by
+# UTC month ("YYYYMM"); list clustering keys sort newest first (``rtime`` = 10^16 - occurred microseconds).
+transactions_by_id = Table(
+    "transactions_by_id",
+    ("tenant", "transaction_id"),
+    (),
+    "Get a transaction by the switch's id; one id per tenant (insert-if-not-exists)",
+)
+transactions_by_customer = Table(
+    "transactions_by_customer",
+    ("tenant", "customer_id", "month"),
+    ("rtime", "transaction_id"),
+    "A customer's transactions in one UTC month, newest first",
+)
+transactions_by_cluster = Table(
+    "transactions_by_cluster",
+    ("tenant", "cluster_id", "month"),
+    ("rtime", "transaction_id"),
+    "Transactions of a cluster (as resolved at record time) in one UTC month, newest first",
+)
+transactions_by_account = Table(
+    "transactions_by_account",
+    ("tenant", "account_id", "month"),
+    ("rtime", "transaction_id"),
+    "An account's transactions in one UTC month, newest first",
+)
+transactions_by_card = Table(
+    "transactions_by_card",
+    ("tenant", "card_id", "month"),
+    ("rtime", "transaction_id"),
+    "A card's transactions in one UTC month, newest first",
+)
+aggregates_by_customer = Table(
+    "aggregates_by_customer",
+    ("tenant", "customer_id", "month"),
+    (),
+    "A customer's running aggregates of one UTC month (by day, currency, MCC, channel, merchant, hour); CAS",
+)
+segments_by_customer = Table(
+    "segments_by_customer", ("tenant", "customer_id"), (), "A customer's current value tier and lifecycle; CAS"
+)
+customers_by_segment = Table(
+    "customers_by_segment",
+    ("tenant", "segment", "bucket"),
+    ("customer_id",),
+    "Members of one tier or lifecycle stage (segment = tier:HIGH, lifecycle:DORMANT, ...)",
+)
+segment_changes_by_customer = Table(
+    "segment_changes_by_customer", ("tenant", "customer_id"), ("change_id",), "A customer's segment history"
+)
+segment_changes_by_day = Table(
+    "segment_changes_by_day", ("tenant", "day"), ("change_id",), "Segment-change events of a tenant, per UTC day"
+)
+segments_due_by_day = Table(
+    "segments_due_by_day",
+    ("tenant", "day"),
+    ("customer_id",),
+    "Customers whose lifecycle changes on a UTC day without a transaction (crs segments refresh)",
+)
 
 ALL_TABLES: tuple[Table, ...] = (
     customers_by_id,
@@ -291,4 +350,15 @@ ALL_TABLES: tuple[Table, ...] = (
     risk_alerts_by_id,
     risk_alerts_by_cluster,
     risk_alerts_by_day,
+    transactions_by_id,
+    transactions_by_customer,
+    transactions_by_cluster,
+    transactions_by_account,
+    transactions_by_card,
+    aggregates_by_customer,
+    segments_by_customer,
+    customers_by_segment,
+    segment_changes_by_customer,
+    segment_changes_by_day,
+    segments_due_by_day,
 )

@@ -23,11 +23,12 @@ _sym_db = _symbol_database.Default()
 
 
 from crs.v1 import risk_pb2 as crs_dot_v1_dot_risk__pb2
+from crs.v1 import transaction_pb2 as crs_dot_v1_dot_transaction__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63rs/v1/decision.proto\x12\x06\x63rs.v1\x1a\x11\x63rs/v1/risk.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x02\n\x18GetCheckoutAdviceRequest\x12\x14\n\x06parent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x14\n\ncard_token\x18\x02 \x01(\tH\x00\x12\x12\n\x08\x63ustomer\x18\x03 \x01(\tH\x00\x12)\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x13.crs.v1.MinorAmountB\x04\xe2\x41\x01\x02\x12\x19\n\x0bmerchant_id\x18\x05 \x01(\tB\x04\xe2\x41\x01\x02\x12-\n\x07\x63hannel\x18\x06 \x01(\x0e\x32\x16.crs.v1.PaymentChannelB\x04\xe2\x41\x01\x02\x12\x1a\n\x0c\x63ountry_code\x18\x07 \x01(\tB\x04\xe2\x41\x01\x02\x12\x11\n\trecurring\x18\x08 \x01(\x08\x12$\n\x17\x61\x63quirer_fraud_rate_ppm\x18\t \x01(\x05H\x01\x88\x01\x01\x42\x07\n\x05payerB\x1a\n\x18_acquirer_fraud_rate_ppm\"Y\n\x13RankedPaymentMethod\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x12\n\ninstrument\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x05\x12\x0f\n\x07reasons\x18\x04 \x03(\t\"\xaa\x03\n\x08ScaFacts\x12\x1f\n\x17payments_since_last_sca\x18\x01 \x01(\x05\x12,\n\x1f\x61mount_since_last_sca_eur_minor\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x1d\n\x15prior_successful_scas\x18\x03 \x01(\x05\x12\x31\n\rlast_sca_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x63luster_age_days\x18\x05 \x01(\x05\x12\x1d\n\x10\x61mount_eur_minor\x18\x06 \x01(\x03H\x01\x88\x01\x01\x12\x1b\n\x0e\x66raud_rate_ppm\x18\x07 \x01(\x05H\x02\x88\x01\x01\x12$\n\x17tra_threshold_eur_minor\x18\x08 \x01(\x03H\x03\x88\x01\x01\x12\x19\n\x11low_value_counter\x18\t \x01(\tB\"\n _amount_since_last_sca_eur_minorB\x13\n\x11_amount_eur_minorB\x11\n\x0f_fraud_rate_ppmB\x1a\n\x18_tra_threshold_eur_minor\"u\n\tScaAdvice\x12\x31\n\x0erecommendation\x18\x01 \x01(\x0e\x32\x19.crs.v1.ScaRecommendation\x12\x14\n\x0creason_codes\x18\x02 \x03(\t\x12\x1f\n\x05\x66\x61\x63ts\x18\x03 \x01(\x0b\x32\x10.crs.v1.ScaFacts\"\x86\x02\n\x0e\x43heckoutAdvice\x12\r\n\x05payer\x18\x01 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x02 \x01(\t\x12\x0f\n\x07\x63luster\x18\x03 \x01(\t\x12\x34\n\x0fpayment_methods\x18\x04 \x03(\x0b\x32\x1b.crs.v1.RankedPaymentMethod\x12\x1e\n\x03sca\x18\x05 \x01(\x0b\x32\x11.crs.v1.ScaAdvice\x12\x12\n\nrisk_score\x18\x06 \x01(\x05\x12(\n\x0crisk_signals\x18\x07 \x03(\x0b\x32\x12.crs.v1.RiskSignal\x12.\n\nas_of_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xb8\x01\n\x0ePaymentChannel\x12\x1f\n\x1bPAYMENT_CHANNEL_UNSPECIFIED\x10\x00\x12\x1d\n\x19PAYMENT_CHANNEL_ECOMMERCE\x10\x01\x12\x17\n\x13PAYMENT_CHANNEL_POS\x10\x02\x12\x17\n\x13PAYMENT_CHANNEL_ACH\x10\x03\x12\x1a\n\x16PAYMENT_CHANNEL_WALLET\x10\x04\x12\x18\n\x14PAYMENT_CHANNEL_MOTO\x10\x05*\xfb\x01\n\x11ScaRecommendation\x12\"\n\x1eSCA_RECOMMENDATION_UNSPECIFIED\x10\x00\x12 \n\x1cSCA_RECOMMENDATION_CHALLENGE\x10\x01\x12 \n\x1cSCA_RECOMMENDATION_LOW_VALUE\x10\x02\x12\x30\n,SCA_RECOMMENDATION_TRANSACTION_RISK_ANALYSIS\x10\x03\x12*\n&SCA_RECOMMENDATION_TRUSTED_BENEFICIARY\x10\x04\x12 \n\x1cSCA_RECOMMENDATION_RECURRING\x10\x05\x32`\n\x0f\x44\x65\x63isionService\x12M\n\x11GetCheckoutAdvice\x12 .crs.v1.GetCheckoutAdviceRequest\x1a\x16.crs.v1.CheckoutAdviceB\x1c\n\ncom.crs.v1P\x01Z\x0c\x63rs/v1;crsv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x15\x63rs/v1/decision.proto\x12\x06\x63rs.v1\x1a\x11\x63rs/v1/risk.proto\x1a\x18\x63rs/v1/transaction.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc9\x02\n\x18GetCheckoutAdviceRequest\x12\x14\n\x06parent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x14\n\ncard_token\x18\x02 \x01(\tH\x00\x12\x12\n\x08\x63ustomer\x18\x03 \x01(\tH\x00\x12)\n\x06\x61mount\x18\x04 \x01(\x0b\x32\x13.crs.v1.MinorAmountB\x04\xe2\x41\x01\x02\x12\x19\n\x0bmerchant_id\x18\x05 \x01(\tB\x04\xe2\x41\x01\x02\x12-\n\x07\x63hannel\x18\x06 \x01(\x0e\x32\x16.crs.v1.PaymentChannelB\x04\xe2\x41\x01\x02\x12\x1a\n\x0c\x63ountry_code\x18\x07 \x01(\tB\x04\xe2\x41\x01\x02\x12\x11\n\trecurring\x18\x08 \x01(\x08\x12$\n\x17\x61\x63quirer_fraud_rate_ppm\x18\t \x01(\x05H\x01\x88\x01\x01\x42\x07\n\x05payerB\x1a\n\x18_acquirer_fraud_rate_ppm\"Y\n\x13RankedPaymentMethod\x12\x0e\n\x06method\x18\x01 \x01(\t\x12\x12\n\ninstrument\x18\x02 \x01(\t\x12\r\n\x05score\x18\x03 \x01(\x05\x12\x0f\n\x07reasons\x18\x04 \x03(\t\"\xaa\x03\n\x08ScaFacts\x12\x1f\n\x17payments_since_last_sca\x18\x01 \x01(\x05\x12,\n\x1f\x61mount_since_last_sca_eur_minor\x18\x02 \x01(\x03H\x00\x88\x01\x01\x12\x1d\n\x15prior_successful_scas\x18\x03 \x01(\x05\x12\x31\n\rlast_sca_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x63luster_age_days\x18\x05 \x01(\x05\x12\x1d\n\x10\x61mount_eur_minor\x18\x06 \x01(\x03H\x01\x88\x01\x01\x12\x1b\n\x0e\x66raud_rate_ppm\x18\x07 \x01(\x05H\x02\x88\x01\x01\x12$\n\x17tra_threshold_eur_minor\x18\x08 \x01(\x03H\x03\x88\x01\x01\x12\x19\n\x11low_value_counter\x18\t \x01(\tB\"\n _amount_since_last_sca_eur_minorB\x13\n\x11_amount_eur_minorB\x11\n\x0f_fraud_rate_ppmB\x1a\n\x18_tra_threshold_eur_minor\"u\n\tScaAdvice\x12\x31\n\x0erecommendation\x18\x01 \x01(\x0e\x32\x19.crs.v1.ScaRecommendation\x12\x14\n\x0creason_codes\x18\x02 \x03(\t\x12\x1f\n\x05\x66\x61\x63ts\x18\x03 \x01(\x0b\x32\x10.crs.v1.ScaFacts\"\x86\x02\n\x0e\x43heckoutAdvice\x12\r\n\x05payer\x18\x01 \x01(\t\x12\x10\n\x08\x63ustomer\x18\x02 \x01(\t\x12\x0f\n\x07\x63luster\x18\x03 \x01(\t\x12\x34\n\x0fpayment_methods\x18\x04 \x03(\x0b\x32\x1b.crs.v1.RankedPaymentMethod\x12\x1e\n\x03sca\x18\x05 \x01(\x0b\x32\x11.crs.v1.ScaAdvice\x12\x12\n\nrisk_score\x18\x06 \x01(\x05\x12(\n\x0crisk_signals\x18\x07 \x03(\x0b\x32\x12.crs.v1.RiskSignal\x12.\n\nas_of_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*\xfb\x01\n\x11ScaRecommendation\x12\"\n\x1eSCA_RECOMMENDATION_UNSPECIFIED\x10\x00\x12 \n\x1cSCA_RECOMMENDATION_CHALLENGE\x10\x01\x12 \n\x1cSCA_RECOMMENDATION_LOW_VALUE\x10\x02\x12\x30\n,SCA_RECOMMENDATION_TRANSACTION_RISK_ANALYSIS\x10\x03\x12*\n&SCA_RECOMMENDATION_TRUSTED_BENEFICIARY\x10\x04\x12 \n\x1cSCA_RECOMMENDATION_RECURRING\x10\x05\x32`\n\x0f\x44\x65\x63isionService\x12M\n\x11GetCheckoutAdvice\x12 .crs.v1.GetCheckoutAdviceRequest\x1a\x16.crs.v1.CheckoutAdviceB\x1c\n\ncom.crs.v1P\x01Z\x0c\x63rs/v1;crsv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,20 +46,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETCHECKOUTADVICEREQUEST'].fields_by_name['channel']._serialized_options = b'\342A\001\002'
   _globals['_GETCHECKOUTADVICEREQUEST'].fields_by_name['country_code']._loaded_options = None
   _globals['_GETCHECKOUTADVICEREQUEST'].fields_by_name['country_code']._serialized_options = b'\342A\001\002'
-  _globals['_PAYMENTCHANNEL']._serialized_start=1355
-  _globals['_PAYMENTCHANNEL']._serialized_end=1539
-  _globals['_SCARECOMMENDATION']._serialized_start=1542
-  _globals['_SCARECOMMENDATION']._serialized_end=1793
-  _globals['_GETCHECKOUTADVICEREQUEST']._serialized_start=119
-  _globals['_GETCHECKOUTADVICEREQUEST']._serialized_end=448
-  _globals['_RANKEDPAYMENTMETHOD']._serialized_start=450
-  _globals['_RANKEDPAYMENTMETHOD']._serialized_end=539
-  _globals['_SCAFACTS']._serialized_start=542
-  _globals['_SCAFACTS']._serialized_end=968
-  _globals['_SCAADVICE']._serialized_start=970
-  _globals['_SCAADVICE']._serialized_end=1087
-  _globals['_CHECKOUTADVICE']._serialized_start=1090
-  _globals['_CHECKOUTADVICE']._serialized_end=1352
-  _globals['_DECISIONSERVICE']._serialized_start=1795
-  _globals['_DECISIONSERVICE']._serialized_end=1891
+  _globals['_SCARECOMMENDATION']._serialized_start=1381
+  _globals['_SCARECOMMENDATION']._serialized_end=1632
+  _globals['_GETCHECKOUTADVICEREQUEST']._serialized_start=145
+  _globals['_GETCHECKOUTADVICEREQUEST']._serialized_end=474
+  _globals['_RANKEDPAYMENTMETHOD']._serialized_start=476
+  _globals['_RANKEDPAYMENTMETHOD']._serialized_end=565
+  _globals['_SCAFACTS']._serialized_start=568
+  _globals['_SCAFACTS']._serialized_end=994
+  _globals['_SCAADVICE']._serialized_start=996
+  _globals['_SCAADVICE']._serialized_end=1113
+  _globals['_CHECKOUTADVICE']._serialized_start=1116
+  _globals['_CHECKOUTADVICE']._serialized_end=1378
+  _globals['_DECISIONSERVICE']._serialized_start=1634
+  _globals['_DECISIONSERVICE']._serialized_end=1730
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from crs.v1 import risk_pb2 as _risk_pb2
+from crs.v1 import transaction_pb2 as _transaction_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -12,15 +13,6 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
-class PaymentChannel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
-    __slots__ = ()
-    PAYMENT_CHANNEL_UNSPECIFIED: _ClassVar[PaymentChannel]
-    PAYMENT_CHANNEL_ECOMMERCE: _ClassVar[PaymentChannel]
-    PAYMENT_CHANNEL_POS: _ClassVar[PaymentChannel]
-    PAYMENT_CHANNEL_ACH: _ClassVar[PaymentChannel]
-    PAYMENT_CHANNEL_WALLET: _ClassVar[PaymentChannel]
-    PAYMENT_CHANNEL_MOTO: _ClassVar[PaymentChannel]
-
 class ScaRecommendation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     SCA_RECOMMENDATION_UNSPECIFIED: _ClassVar[ScaRecommendation]
@@ -29,12 +21,6 @@ class ScaRecommendation(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SCA_RECOMMENDATION_TRANSACTION_RISK_ANALYSIS: _ClassVar[ScaRecommendation]
     SCA_RECOMMENDATION_TRUSTED_BENEFICIARY: _ClassVar[ScaRecommendation]
     SCA_RECOMMENDATION_RECURRING: _ClassVar[ScaRecommendation]
-PAYMENT_CHANNEL_UNSPECIFIED: PaymentChannel
-PAYMENT_CHANNEL_ECOMMERCE: PaymentChannel
-PAYMENT_CHANNEL_POS: PaymentChannel
-PAYMENT_CHANNEL_ACH: PaymentChannel
-PAYMENT_CHANNEL_WALLET: PaymentChannel
-PAYMENT_CHANNEL_MOTO: PaymentChannel
 SCA_RECOMMENDATION_UNSPECIFIED: ScaRecommendation
 SCA_RECOMMENDATION_CHALLENGE: ScaRecommendation
 SCA_RECOMMENDATION_LOW_VALUE: ScaRecommendation
@@ -58,11 +44,11 @@ class GetCheckoutAdviceRequest(_message.Message):
     customer: str
     amount: _risk_pb2.MinorAmount
     merchant_id: str
-    channel: PaymentChannel
+    channel: _transaction_pb2.PaymentChannel
     country_code: str
     recurring: bool
     acquirer_fraud_rate_ppm: int
-    def __init__(self, parent: _Optional[str] = ..., card_token: _Optional[str] = ..., customer: _Optional[str] = ..., amount: _Optional[_Union[_risk_pb2.MinorAmount, _Mapping]] = ..., merchant_id: _Optional[str] = ..., channel: _Optional[_Union[PaymentChannel, str]] = ..., country_code: _Optional[str] = ..., recurring: _Optional[bool] = ..., acquirer_fraud_rate_ppm: _Optional[int] = ...) -> None: ...
+    def __init__(self, parent: _Optional[str] = ..., card_token: _Optional[str] = ..., customer: _Optional[str] = ..., amount: _Optional[_Union[_risk_pb2.MinorAmount, _Mapping]] = ..., merchant_id: _Optional[str] = ..., channel: _Optional[_Union[_transaction_pb2.PaymentChannel, str]] = ..., country_code: _Optional[str] = ..., recurring: _Optional[bool] = ..., acquirer_fraud_rate_ppm: _Optional[int] = ...) -> None: ...
 
 class RankedPaymentMethod(_message.Message):
     __slots__ = ("method", "instrument", "score", "reasons")

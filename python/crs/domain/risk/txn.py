@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 # Channels (crs.v1.PaymentChannel numbers).
-CHANNEL_UNSPECIFIED, CHANNEL_ECOMMERCE, CHANNEL_POS, CHANNEL_ACH, CHANNEL_WALLET, CHANNEL_MOTO = 0, 1, 2, 3, 4, 5
+CHANNEL_UNSPECIFIED, CHANNEL_POS, CHANNEL_ECOMMERCE, CHANNEL_ACH, CHANNEL_WALLET, CHANNEL_MOTO = 0, 1, 2, 3, 4, 5
 CHANNELS = range(0, 6)
 # Remote electronic payments (PSD2 RTS Art. 16, 18 apply to these).
 REMOTE_CHANNELS = frozenset({CHANNEL_ECOMMERCE, CHANNEL_WALLET})
