@@ -8,6 +8,7 @@ crs customers get|list|search ...                  back-office client (CRS_API_K
 crs cards lookup --token T | --pan-stdin
 crs audit tail [--resource R] [--minutes 60]
 crs clusters rebuild|train --tenant T              offline cluster maintenance against the store
+crs segments refresh --tenant T [--as-of ISO]      time-driven segment moves (DORMANT, CHURNED) against the store
 """
 
 from __future__ import annotations
@@ -80,6 +81,32 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         type=Path,
         default=Path(os.environ["CRS_CLUSTER_RULES"]) if os.environ.get("CRS_CLUSTER_RULES") else None,
         help="per-tenant cluster link rules, JSON ($CRS_CLUSTER_RULES; docs/clusters.md)",
+    )
+    p.add_argument(
+        "--notification-rules",
+        type=Path,
+        default=Path(os.environ["CRS_NOTIFICATION_RULES"]) if os.environ.get("CRS_NOTIFICATION_RULES") else None,
+        help="per-tenant notification rules and late-payment workflow, JSON ($CRS_NOTIFICATION_RULES; "
+        "docs/notifications.md)",
+    )
+    p.add_argument(
+        "--notification-delivery",
+        type=Path,
+        default=Path(os.environ["CRS_NOTIFICATION_DELIVERY"]) if os.environ.get("CRS_NOTIFICATION_DELIVERY") else None,
+        help="notification adapters (SMTP, webhook, SMS), tenants and interval, JSON; unset: nothing is sent "
+        "($CRS_NOTIFICATION_DELIVERY; docs/notifications.md)",
+    )
+    p.add_argument(
+        "--risk-rules",
+        type=Path,
+        default=Path(os.environ["CRS_RISK_RULES"]) if os.environ.get("CRS_RISK_RULES") else None,
+        help="per-tenant risk thresholds, SCA settings and EUR rates, JSON ($CRS_RISK_RULES; docs/risk.md)",
+    )
+    p.add_argument(
+        "--segment-rules",
+        type=Path,
+        default=Path(os.environ["CRS_SEGMENT_RULES"]) if os.environ.get("CRS_SEGMENT_RULES") else None,
+        help="per-tenant segment rules, JSON ($CRS_SEGMENT_RULES; docs/segments.md)",
     )
     f = p.add_argument_group("change feed (docs/back-office.md)")
     f.add_argument(
@@ -231,6 +258,16 @@ def build_parser() -> argparse.ArgumentParser:
         cp.add_argument("--keys-file", type=Path)
         cp.add_argument("--cluster-rules", type=Path)
         _cassandra_args(cp)
+    segments = sub.add_parser("segments", help="segment maintenance").add_subparsers(dest="action", required=True)
+    sp = segments.add_parser("refresh", help="re-evaluate the customers whose lifecycle is due to change by --as-of")
+    sp.add_argument("--tenant", required=True)
+    sp.add_argument("--as-of", default="", help="evaluation time, ISO 8601 (default: now)")
+    sp.add_argument("--lookback-days", type=int, default=400)
+    sp.add_argument("--data-dir", type=Path, default=Path(os.environ.get("CRS_DATA_DIR", "var")))
+    sp.add_argument("--store", choices=["embedded", "cassandra"], default=os.environ.get("CRS_STORE", "embedded"))
+    sp.add_argument("--keys-file", type=Path)
+    sp.add_argument("--segment-rules", type=Path)
+    _cassandra_args(sp)
     audit = sub.add_parser("audit", help="audit trail").add_subparsers(dest="action", required=True)
     tail = audit.add_parser("tail", help="recent audit events, oldest first")
     _client_args(tail)
@@ -250,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _seed(args)
     if args.command == "clusters":
         return asyncio.run(_clusters(args))
+    if args.command == "segments":
+        return asyncio.run(_segments(args))
     if args.command == "keys":
         from crs._core import KeyRing, KeyRingError
 
@@ -314,6 +353,10 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
         keyspace=args.keyspace,
         local_dc=args.local_dc,
         cluster_rules_file=args.cluster_rules,
+        notification_rules_file=args.notification_rules,
+        notification_delivery_file=args.notification_delivery,
+        risk_rules_file=args.risk_rules,
+        segment_rules_file=args.segment_rules,
         max_concurrent_rpcs=args.max_concurrent_rpcs,
         metrics_port=args.metrics_port,
         keepalive_time_ms=args.keepalive_time_ms,
@@ -400,6 +443,39 @@ async def _clusters(args: argparse.Namespace) -> int:
         else:
             model = await maintenance.train(store, args.tenant)
             print(f"tenant {args.tenant}: model stored, link threshold {model.threshold:.2f} (log2 weight)")
+    finally:
+        await store.close()
+    return 0
+
+
+async def _segments(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from crs.api.server import ServerConfig, load_keyring, open_store
+    from crs.domain.app import Domain
+    from crs.domain.context import CallContext, Principal
+    from crs.domain.transactions.segment_rules import TenantSegmentRules
+
+    as_of = dt.datetime.fromisoformat(args.as_of) if args.as_of else dt.datetime.now(dt.UTC)
+    if as_of.tzinfo is None:
+        as_of = as_of.replace(tzinfo=dt.UTC)
+    config = ServerConfig(
+        data_dir=args.data_dir,
+        store=args.store,
+        keys_file=args.keys_file,
+        contact_points=tuple(h.strip() for h in args.contact_points.split(",") if h.strip()),
+        cassandra_port=args.cassandra_port,
+        keyspace=args.keyspace,
+        local_dc=args.local_dc,
+    )
+    store = open_store(config)
+    try:
+        rules = TenantSegmentRules.from_file(args.segment_rules) if args.segment_rules else None
+        domain = Domain(store, load_keyring(config), segment_rules=rules)
+        ctx = CallContext(Principal("cli:segments-refresh", args.tenant, frozenset({"admin"})), "crs segments refresh")
+        as_of_us = int(as_of.timestamp() * 1_000_000)
+        evaluated, changed = await domain.segments.refresh(ctx, args.tenant, as_of_us, args.lookback_days)
+        print(f"tenant {args.tenant}: {evaluated} customers evaluated, {changed} moved segment")
     finally:
         await store.close()
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from crs.api.convert import brand_out, ts
+from crs.api.risk_convert import summary_out
 from crs.domain.clusters.graph import Edge
 from crs.domain.clusters.identifiers import KIND_NUMBERS
 from crs.domain.clusters.records import ClusterEventRecord, ClusterRecord, IdentifierRecord
@@ -162,7 +163,10 @@ def authorization_out(ctx: AuthorizationContext, now_us: int) -> lookup_pb2.Auth
             for o in owners
         ],
         as_of_time=ts(now_us),
+        preferred_method=ctx.preferred_method,
     )
+    if ctx.risk is not None:
+        out.risk.CopyFrom(summary_out(ctx.risk, ctx.velocity))
     if account is not None:
         out.account.CopyFrom(
             lookup_pb2.AccountContext(

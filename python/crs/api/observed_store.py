@@ -22,6 +22,7 @@ T = TypeVar("T")
 class ObservedStore(Store):
     def __init__(self, inner: Store) -> None:
         self.inner = inner
+        self.atomic_conditions = inner.atomic_conditions
 
     async def _run(self, table: str, op: str, work: Callable[[], Awaitable[T]]) -> T:
         deadline = DEADLINE.get()

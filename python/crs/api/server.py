@@ -19,7 +19,10 @@ from crs.api.auth import ApiKeys, add_key
 from crs.api.cluster_servicers import ClusterServicer, IdentifierServicer, LookupServicer
 from crs.api.feed_servicer import ChangeFeedServicer
 from crs.api.interceptor import CrsInterceptor
+from crs.api.notification_servicers import DueServicer, NotificationServicer
 from crs.api.observed_store import ObservedStore
+from crs.api.profile_servicers import Customer360Servicer, ProfileServicer, SupportServicer
+from crs.api.risk_servicers import DecisionServicer, RiskServicer
 from crs.api.servicers import (
     AccountServicer,
     AuditServicer,
@@ -28,29 +31,54 @@ from crs.api.servicers import (
     RelationshipServicer,
     TokenServicer,
 )
+from crs.api.txn_servicers import InsightServicer, SegmentServicer, TransactionServicer
 from crs.domain.app import Domain
 from crs.domain.changefeed import outbox
 from crs.domain.clusters.rules import TenantRules
+from crs.domain.notifications.rules import NotificationRules
+from crs.domain.notifications.runner import DeliveryConfig, run_forever
+from crs.domain.risk.config import TenantRiskConfig
+from crs.domain.transactions.segment_rules import TenantSegmentRules
 from crs.storage.base import Store
 from crs.v1 import (
     account_pb2,
     account_pb2_grpc,
     audit_pb2,
     audit_pb2_grpc,
+    billing_pb2,
+    billing_pb2_grpc,
     card_pb2,
     card_pb2_grpc,
     changefeed_pb2,
     changefeed_pb2_grpc,
     cluster_pb2,
     cluster_pb2_grpc,
+    customer360_pb2,
+    customer360_pb2_grpc,
     customer_pb2,
     customer_pb2_grpc,
+    decision_pb2,
+    decision_pb2_grpc,
+    insight_pb2,
+    insight_pb2_grpc,
     lookup_pb2,
     lookup_pb2_grpc,
+    notification_pb2,
+    notification_pb2_grpc,
+    profile_pb2,
+    profile_pb2_grpc,
     relationship_pb2,
     relationship_pb2_grpc,
+    risk_pb2,
+    risk_pb2_grpc,
+    segment_pb2,
+    segment_pb2_grpc,
+    support_pb2,
+    support_pb2_grpc,
     token_pb2,
     token_pb2_grpc,
+    transaction_pb2,
+    transaction_pb2_grpc,
 )
 
 SERVICE_NAMES = tuple(
@@ -66,6 +94,16 @@ SERVICE_NAMES = tuple(
         (cluster_pb2, "ClusterService"),
         (lookup_pb2, "LookupService"),
         (changefeed_pb2, "ChangeFeedService"),
+        (profile_pb2, "ProfileService"),
+        (support_pb2, "SupportService"),
+        (customer360_pb2, "Customer360Service"),
+        (notification_pb2, "NotificationService"),
+        (billing_pb2, "DueService"),
+        (risk_pb2, "RiskService"),
+        (decision_pb2, "DecisionService"),
+        (transaction_pb2, "TransactionService"),
+        (segment_pb2, "SegmentService"),
+        (insight_pb2, "InsightService"),
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -88,6 +126,14 @@ class ServerConfig:
     tls_client_ca: Path | None = None
     # Per-tenant cluster link rules (JSON, see docs/clusters.md); defaults when unset.
     cluster_rules_file: Path | None = None
+    # Per-tenant notification rules (JSON, docs/notifications.md); defaults when unset.
+    notification_rules_file: Path | None = None
+    # Delivery adapters, tenants and interval (JSON); unset: no notices are scheduled or sent by this process.
+    notification_delivery_file: Path | None = None
+    # Per-tenant risk thresholds, SCA settings and EUR rates (JSON, see docs/risk.md); defaults when unset.
+    risk_rules_file: Path | None = None
+    # Per-tenant segment rules (JSON, see docs/segments.md); defaults when unset.
+    segment_rules_file: Path | None = None
     allow_insecure: bool = False
     port_file: Path | None = None
     log_level: str = "INFO"
@@ -125,6 +171,7 @@ class Running:
     domain: Domain
     health_server: grpc.aio.Server | None = None  # plaintext grpc.health.v1 only (--health-port)
     feed: ChangeFeedServicer | None = None
+    delivery: DeliveryConfig | None = None  # notification scheduler + dispatcher loop (--notification-delivery)
 
 
 def _is_loopback(host: str) -> bool:
@@ -200,7 +247,17 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     store = ObservedStore(store or open_store(config))
     metrics.set_key_ids(keyring.key_ids(), keyring.active_key_id)
     rules = TenantRules.from_file(config.cluster_rules_file) if config.cluster_rules_file else TenantRules()
-    domain = Domain(store, keyring, rules)
+    notification_rules = (
+        NotificationRules.from_file(config.notification_rules_file) if config.notification_rules_file else None
+    )
+    delivery = (
+        DeliveryConfig.from_file(config.notification_delivery_file) if config.notification_delivery_file else None
+    )
+    risk_config = TenantRiskConfig.from_file(config.risk_rules_file) if config.risk_rules_file else None
+    segment_rules = TenantSegmentRules.from_file(config.segment_rules_file) if config.segment_rules_file else None
+    domain = Domain(store, keyring, rules, notification_rules, risk_config, segment_rules)
+    if delivery is not None:
+        domain.notifications.dispatcher.use_senders(delivery.senders)
     domain.clusters.engine.on_index_size = metrics.set_cluster_index_size
     server = grpc.aio.server(
         interceptors=[CrsInterceptor(api_keys, store, keyring, config.max_concurrent_rpcs)],
@@ -217,6 +274,16 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     lookup_pb2_grpc.add_LookupServiceServicer_to_server(LookupServicer(domain), server)
     feed = ChangeFeedServicer(domain)
     changefeed_pb2_grpc.add_ChangeFeedServiceServicer_to_server(feed, server)
+    profile_pb2_grpc.add_ProfileServiceServicer_to_server(ProfileServicer(domain), server)
+    support_pb2_grpc.add_SupportServiceServicer_to_server(SupportServicer(domain), server)
+    customer360_pb2_grpc.add_Customer360ServiceServicer_to_server(Customer360Servicer(domain), server)
+    notification_pb2_grpc.add_NotificationServiceServicer_to_server(NotificationServicer(domain.notifications), server)
+    billing_pb2_grpc.add_DueServiceServicer_to_server(DueServicer(domain.notifications), server)
+    risk_pb2_grpc.add_RiskServiceServicer_to_server(RiskServicer(domain), server)
+    decision_pb2_grpc.add_DecisionServiceServicer_to_server(DecisionServicer(domain), server)
+    transaction_pb2_grpc.add_TransactionServiceServicer_to_server(TransactionServicer(domain), server)
+    segment_pb2_grpc.add_SegmentServiceServicer_to_server(SegmentServicer(domain), server)
+    insight_pb2_grpc.add_InsightServiceServicer_to_server(InsightServicer(domain), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
@@ -227,7 +294,7 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
         health_server = grpc.aio.server(options=server_options(config))
         health_pb2_grpc.add_HealthServicer_to_server(health_servicer, health_server)
         health_server.add_insecure_port(f"{config.host}:{config.health_port}")
-    return Running(server, port, health_servicer, domain, health_server, feed)
+    return Running(server, port, health_servicer, domain, health_server, delivery=delivery, feed=feed)
 
 
 def server_options(config: ServerConfig) -> list[tuple[str, int]]:
@@ -301,6 +368,9 @@ async def serve(config: ServerConfig) -> None:
     await running.health.set(LIVENESS_SERVICE, health_pb2.HealthCheckResponse.SERVING)
     watcher = asyncio.create_task(_watch_store(running, config.health_interval_seconds))
     parent_watch = asyncio.create_task(_watch_parent(config.worker_of, stop)) if config.worker_of else None
+    notifier = (
+        asyncio.create_task(run_forever(running.domain.notifications, running.delivery)) if running.delivery else None
+    )
     if config.metrics_port and not config.worker_of:
         try:
             bound = metrics.start_server(config.metrics_port, config.host)
@@ -319,6 +389,8 @@ async def serve(config: ServerConfig) -> None:
     await stop.wait()
     log.info("draining", grace_seconds=config.grace_seconds, drain_delay_seconds=config.drain_delay_seconds)
     watcher.cancel()
+    if notifier is not None:
+        notifier.cancel()
     if parent_watch is not None:
         parent_watch.cancel()
     await running.health.enter_graceful_shutdown()

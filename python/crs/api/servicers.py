@@ -64,6 +64,7 @@ class CustomerServicer(customer_pb2_grpc.CustomerServiceServicer):
             request.customer.etag,
         )
         await self.d.after_change(target.tenant, [rec.id], "customer updated")
+        await self.d.notify_change(str(target), list(request.update_mask.paths), rec)
         return _customer(self.d, rec)
 
     async def ListCustomers(
@@ -250,9 +251,9 @@ class CardServicer(card_pb2_grpc.CardServiceServicer):
         return card_pb2.ListCardsResponse(cards=[convert.card_out(r) for r in items], next_page_token=nxt)
 
     async def UpdateCardState(self, request: card_pb2.UpdateCardStateRequest, context: Ctx) -> card_pb2.Card:
-        rec = await self.d.cards.update_state(
-            current(), name(request.name, "cards"), request.state, request.reason, request.etag
-        )
+        target = name(request.name, "cards")
+        rec = await self.d.cards.update_state(current(), target, request.state, request.reason, request.etag)
+        await self.d.notify_change(str(target), ["state", "state_reason"], rec)
         return convert.card_out(rec)
 
     async def LookupCard(self, request: card_pb2.LookupCardRequest, context: Ctx) -> card_pb2.LookupCardResponse:

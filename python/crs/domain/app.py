@@ -3,21 +3,46 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict
+from typing import Any
 
 from crs._core import KeyRing
 from crs.domain.accounts import Accounts
 from crs.domain.audit_log import AuditLog
 from crs.domain.cards import Cards
+from crs.domain.cases import Cases
+from crs.domain.checkout.advice import Checkout
+from crs.domain.checkout.methods import HeldInstruments, NoPreferences
+from crs.domain.checkout.sca_state import ScaStates
 from crs.domain.changefeed.consumers import Consumers
 from crs.domain.clusters.engine import Engine, NationalIds
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.clusters.service import Clusters
+from crs.domain.context import CallContext
+from crs.domain.customer360 import Customer360
 from crs.domain.customers import Customers
+from crs.domain.feedback import Feedback
 from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
+from crs.domain.notifications.preferences import CustomerRecordPreferences
+from crs.domain.notifications.rules import NotificationRules
+from crs.domain.notifications.service import Notifications
 from crs.domain.paging import PageTokens
+from crs.domain.profile_contact import ProfileContactPreferences
+from crs.domain.profiles import Profiles
+from crs.domain.records import now_us
 from crs.domain.relationships import Relationships
+from crs.domain.risk.alerts import Alerts
+from crs.domain.risk.config import TenantRiskConfig
+from crs.domain.risk.gather import FactReader
+from crs.domain.risk.service import Risk
+from crs.domain.risk.txn import RiskTxn
+from crs.domain.risk.velocity import Velocities
+from crs.domain.transactions.insights import CustomerInsights
+from crs.domain.transactions.recorder import Transactions
+from crs.domain.transactions.segment_rules import TenantSegmentRules
+from crs.domain.transactions.segments import Segments
 from crs.domain.vault import Vault
 from crs.storage.base import Store
 
@@ -25,7 +50,15 @@ log = logging.getLogger("crs.clusters")
 
 
 class Domain:
-    def __init__(self, store: Store, keyring: KeyRing, rules: TenantRules | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        keyring: KeyRing,
+        rules: TenantRules | None = None,
+        notification_rules: NotificationRules | None = None,
+        risk_config: TenantRiskConfig | None = None,
+        segment_rules: TenantSegmentRules | None = None,
+    ) -> None:
         self.store = store
         self.keyring = keyring
         mutation = Mutation(store)
@@ -38,8 +71,41 @@ class Domain:
         self.audit_log = AuditLog(store, pages)
         engine = Engine(store, keyring, NationalIds(self.customers.reveal_national_ids), rules or TenantRules())
         self.clusters = Clusters(store, keyring, self.customers, self.cards, engine, mutation, pages)
-        self.lookup = Lookup(store, self.cards)
-        self.consumers = Consumers(store, mutation)
+        self.profiles = Profiles(store, mutation)
+        self.cases = Cases(store, mutation, pages)
+        self.feedback = Feedback(store, mutation, pages)
+        self.customer360 = Customer360(store, self.profiles, self.cases, self.feedback)
+        notification_rules = notification_rules or NotificationRules()
+        contact = ProfileContactPreferences(self.profiles, CustomerRecordPreferences(store, notification_rules))
+        self.notifications = Notifications(store, mutation, pages, notification_rules, preferences=contact)
+        self.risk_config = risk_config or TenantRiskConfig()
+        self.velocities = Velocities(store)
+        self.risk = Risk(
+            self.velocities,
+            self.cards,
+            self.customers,
+            self.clusters,
+            FactReader(store, keyring, self.velocities),
+            Alerts(store, mutation, pages),
+            self.risk_config,
+        )
+        self.sca = ScaStates(store, self.risk_config)
+        preferences = NoPreferences()
+        self.checkout = Checkout(self.risk, self.sca, HeldInstruments(store), preferences)
+        self.lookup = Lookup(store, self.cards, self.velocities, self.risk_config, preferences)
+        self.consumers = Consumers(store, mutation)  # change-feed consumers (docs/back-office.md)
+        # Transactions, segments, insights (docs/transactions.md, docs/segments.md): for the 360 view use
+        # transactions.recent(tenant, customer_id, n) and segments.get(tenant, customer_id).
+        self.segments = Segments(store, mutation, pages, segment_rules)
+        self.transactions = Transactions(store, self.cards, mutation, pages, on_recorded=self.segments.observe)
+        self.insights = CustomerInsights(store, self.customers, self.clusters)
+
+    async def observe_transaction(self, txn: RiskTxn, ctx: CallContext | None = None) -> None:
+        """Feeds one newly recorded transaction to the cluster velocity and the payer's SCA state
+        (RecordTransactions calls this for each transaction it newly records, with its call context so that a
+        velocity threshold crossed by the transaction raises the cluster's risk alert at once)."""
+        await self.risk.observe(txn, ctx)
+        await self.sca.observe(txn)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.
@@ -52,3 +118,11 @@ class Domain:
             await self.clusters.engine.reconcile(tenant, customer_ids, reason)
         except Exception:
             log.exception("cluster reconciliation failed; it will catch up on the next change")
+
+    async def notify_change(self, resource: str, changed_fields: Sequence[str], new: Any) -> None:
+        """Notification events of a committed change (card state, customer contact data). The change feed's
+        internal consumer replaces this call; like ``after_change`` a failure here never fails the call."""
+        try:
+            await self.notifications.on_change(resource, changed_fields, None, asdict(new), now_us())
+        except Exception:
+            logging.getLogger("crs.notifications").exception("notification of a change failed")

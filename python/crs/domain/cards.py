@@ -174,6 +174,8 @@ class Cards:
                 Put(schema.cards_by_fingerprint, (tenant, fingerprint), cid.encode(), condition=NotExists()),
                 Put(schema.cards_by_token, (tenant, entry.token), cid.encode()),
                 Put(schema.cards_by_account, (tenant, acct.id, cid), b"{}"),
+                # Card-expiring notices (domain/notifications/scheduler.py) read one month's partition.
+                Put(schema.cards_by_expiry, (tenant, f"{expiry_year:04d}{expiry_month:02d}", cid), b"{}"),
             ]
             writes += [Put(schema.cards_by_customer, (tenant, c, cid), b"{}") for c in {holder, acct.customer_id}]
             return Change(writes, rec, card_name(tenant, cid), ["*"])

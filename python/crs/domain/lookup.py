@@ -1,17 +1,22 @@
 """GetAuthorizationContext: the switch's one call in the authorization window.
 
 One store read per table: the card index (token or fingerprint), the card, the account, the account's
-relationships, the customers, their cluster assignments and their clusters. Nothing here writes.
+relationships, the customers, their cluster assignments, their clusters and the cluster's velocity row (the
+risk summary is computed from that row, the cluster row and the card). Nothing here writes.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crs.domain.cards import CardLookup, Cards
+from crs.domain.checkout.methods import PaymentPreferences
 from crs.domain.clusters.records import ACTIVE, ClusterRecord, Membership
 from crs.domain.errors import InvalidArgument
-from crs.domain.records import decode
+from crs.domain.records import decode, now_us
+from crs.domain.risk.config import TenantRiskConfig
+from crs.domain.risk.signals import Assessment, Facts, assess
+from crs.domain.risk.velocity import Velocities, Velocity
 from crs.storage import schema
 from crs.storage.base import Store
 
@@ -21,12 +26,25 @@ class AuthorizationContext:
     lookup: CardLookup
     clusters_of: dict[str, str]  # customer id -> cluster id
     cluster: ClusterRecord | None  # the cardholder's
+    risk: Assessment | None = None  # from the cluster's velocity row, the cluster row and the card
+    velocity: Velocity | None = None
+    preferred_method: str = ""
 
 
 class Lookup:
-    def __init__(self, store: Store, cards: Cards) -> None:
+    def __init__(
+        self,
+        store: Store,
+        cards: Cards,
+        velocities: Velocities,
+        risk_config: TenantRiskConfig,
+        preferences: PaymentPreferences,
+    ) -> None:
         self._store = store
         self._cards = cards
+        self._velocities = velocities
+        self._risk_config = risk_config
+        self._preferences = preferences
 
     async def authorization_context(
         self, tenant: str, *, token: str = "", pan: str = "", fingerprint: str = ""
@@ -49,4 +67,12 @@ class Lookup:
             if stored is not None:
                 rec = decode(ClusterRecord, stored.value)
                 cluster = rec if rec.state == ACTIVE else None
-        return AuthorizationContext(found, clusters_of, cluster)
+        out = AuthorizationContext(found, clusters_of, cluster)
+        prefs = await self._preferences.preferences(tenant, found.card.customer_id)
+        preferred = prefs.default_by_channel[min(prefs.default_by_channel)] if prefs.default_by_channel else ""
+        if cluster is None:
+            return replace(out, preferred_method=preferred)
+        now = now_us()
+        velocity = await self._velocities.read(tenant, cluster.id, now)
+        risk = assess(self._risk_config.of(tenant), Facts(now, velocity, cluster, found.card))
+        return replace(out, risk=risk, velocity=velocity, preferred_method=preferred)

@@ -188,3 +188,9 @@ def _build(cls: type[T], raw: dict[str, Any]) -> T:
             value = [_build(nested, item) for item in value]
         kwargs[name] = value
     return cls(**kwargs)
+
+
+def register_nested(cls: type, field_name: str, nested: type) -> None:
+    """Declares ``cls.field_name`` a list of ``nested`` records, for modules that keep record classes of their own."""
+    _NESTED[(cls.__name__, field_name)] = nested
+    _PLAN.pop(cls, None)

@@ -104,6 +104,10 @@ class StoreUnavailable(Exception):
 class Store(abc.ABC):
     """A backend. Implementations: ``EmbeddedStore`` (SQLite, WAL) and ``CassandraStore``."""
 
+    # True when ``apply`` checks every condition of a change atomically, so a change may hold several
+    # compare-and-sets (SQLite: one transaction). Cassandra applies its compare-and-sets one row at a time.
+    atomic_conditions: bool = False
+
     @abc.abstractmethod
     async def get(self, table: Table, key: Key) -> Record | None: ...
 

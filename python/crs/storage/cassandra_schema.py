@@ -71,11 +71,17 @@ class Migration:
 
 def migrations(keyspace: str) -> list[Migration]:
     """Append-only: a released migration is never edited, only followed by a new one."""
-    later = set(CLUSTER_TABLES) | set(FEED_TABLES)
+    # Migration 1 stays exactly as released: every later migration's tables are left out of it.
+    later = set(CLUSTER_TABLES) | set(TRANSACTION_TABLES) | set(PROFILE_TABLES)
+    later |= set(NOTIFICATION_TABLES) | set(RISK_TABLES) | set(FEED_TABLES)
     return [
         Migration(1, "CRS core tables", tuple(create_table(keyspace, t) for t in ALL_TABLES if t not in later)),
         Migration(2, "Customer clusters", tuple(create_table(keyspace, t) for t in CLUSTER_TABLES)),
+        Migration(3, "Transactions and segments", tuple(create_table(keyspace, t) for t in TRANSACTION_TABLES)),
+        Migration(4, "Profiles, support cases, feedback", tuple(create_table(keyspace, t) for t in PROFILE_TABLES)),
         Migration(5, "Back-office change feed", tuple(create_table(keyspace, t) for t in FEED_TABLES)),
+        Migration(6, "Payment notifications and dues", tuple(create_table(keyspace, t) for t in NOTIFICATION_TABLES)),
+        Migration(7, "Risk signals and checkout decisions", tuple(create_table(keyspace, t) for t in RISK_TABLES)),
     ]
 
 
@@ -92,6 +98,49 @@ CLUSTER_TABLES: tuple[Table, ...] = (
     schema.cluster_events_by_cluster,
     schema.cluster_events_by_day,
     schema.match_model_by_tenant,
+)
+
+PROFILE_TABLES: tuple[Table, ...] = (
+    schema.profiles_by_customer,
+    schema.profiles_by_cluster,
+    schema.cases_by_id,
+    schema.cases_by_customer,
+    schema.case_notes_by_case,
+    schema.feedback_by_id,
+    schema.feedback_by_customer,
+)
+
+NOTIFICATION_TABLES: tuple[Table, ...] = (
+    schema.dues_by_account,
+    schema.dues_by_date,
+    schema.cards_by_expiry,
+    schema.notices_by_id,
+    schema.notices_by_customer,
+    schema.notices_by_send_day,
+    schema.dead_notices_by_tenant,
+    schema.contact_quality_by_customer,
+)
+
+RISK_TABLES: tuple[Table, ...] = (
+    schema.velocity_by_cluster,
+    schema.sca_state_by_customer,
+    schema.risk_alerts_by_id,
+    schema.risk_alerts_by_cluster,
+    schema.risk_alerts_by_day,
+)
+
+TRANSACTION_TABLES: tuple[Table, ...] = (
+    schema.transactions_by_id,
+    schema.transactions_by_customer,
+    schema.transactions_by_cluster,
+    schema.transactions_by_account,
+    schema.transactions_by_card,
+    schema.aggregates_by_customer,
+    schema.segments_by_customer,
+    schema.customers_by_segment,
+    schema.segment_changes_by_customer,
+    schema.segment_changes_by_day,
+    schema.segments_due_by_day,
 )
 
 FEED_TABLES: tuple[Table, ...] = (schema.feed_by_shard, schema.feed_consumers_by_name)

@@ -47,6 +47,8 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class EmbeddedStore(Store):
+    atomic_conditions = True  # every apply is one SQLite transaction
+
     def __init__(self, path: Path, tables: Sequence[Table] = ALL_TABLES) -> None:
         self._path = path
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -133,6 +133,169 @@ match_model_by_tenant = Table(
     "match_model_by_tenant", ("tenant",), (), "The tenant's probabilistic match model (EM-estimated weights)"
 )
 
+# Profiles, support cases and feedback (docs/profiles.md).
+profiles_by_customer = Table(
+    "profiles_by_customer",
+    ("tenant", "customer_id"),
+    (),
+    "A customer's own payment and contact profile (CAS on its etag)",
+)
+profiles_by_cluster = Table(
+    "profiles_by_cluster",
+    ("tenant", "cluster_id"),
+    (),
+    "A cluster's profile, inherited by its members (CAS on its etag)",
+)
+cases_by_id = Table(
+    "cases_by_id", ("tenant", "case_id"), (), "Get a support case (insert-if-not-exists, CAS on its etag)"
+)
+cases_by_customer = Table(
+    "cases_by_customer",
+    ("tenant", "customer_id", "status"),
+    ("opened", "case_id"),
+    "A customer's support cases of one status, oldest first",
+)
+case_notes_by_case = Table(
+    "case_notes_by_case", ("tenant", "case_id"), ("written", "note_id"), "A support case's notes, oldest first"
+)
+feedback_by_id = Table("feedback_by_id", ("tenant", "feedback_id"), (), "One feedback entry (insert-if-not-exists)")
+feedback_by_customer = Table(
+    "feedback_by_customer",
+    ("tenant", "customer_id"),
+    ("recency", "feedback_id"),
+    "A customer's feedback, newest first (recency = inverted creation time)",
+)
+# Payment notifications and dues (docs/notifications.md).
+dues_by_account = Table(
+    "dues_by_account",
+    ("tenant", "account_id"),
+    ("due_id",),
+    "Get a payment due (CAS on its version); list an account's dues",
+)
+dues_by_date = Table(
+    "dues_by_date",
+    ("tenant", "due_date"),
+    ("account_id", "due_id"),
+    "Late-payment workflow: the dues falling due on one date (one partition per date and step offset)",
+)
+cards_by_expiry = Table(
+    "cards_by_expiry",
+    ("tenant", "expiry"),
+    ("card_id",),
+    "Card-expiring notices: a tenant's cards expiring in one month (YYYYMM)",
+)
+notices_by_id = Table(
+    "notices_by_id",
+    ("tenant", "notice_id"),
+    (),
+    "Get a notice; exactly one notice per (event, channel): insert-if-not-exists on the derived id",
+)
+notices_by_customer = Table(
+    "notices_by_customer",
+    ("tenant", "customer_id"),
+    ("rank", "notice_id"),
+    "A customer's notices and workflow steps, newest first (rank = inverted time)",
+)
+notices_by_send_day = Table(
+    "notices_by_send_day",
+    ("tenant", "day"),
+    ("send_key", "notice_id"),
+    "Dispatcher: pending notices of a tenant by UTC day and send time",
+)
+dead_notices_by_tenant = Table(
+    "dead_notices_by_tenant",
+    ("tenant",),
+    ("notice_id",),
+    "Operator dead-letter list: notices whose delivery gave up (removed on replay)",
+)
+contact_quality_by_customer = Table(
+    "contact_quality_by_customer",
+    ("tenant", "customer_id"),
+    (),
+    "Bounces and delivery failures per contact address of a customer (CAS on its version)",
+)
+# Risk signals and checkout decisions (docs/risk.md).
+velocity_by_cluster = Table(
+    "velocity_by_cluster",
+    ("tenant", "cluster_id"),
+    (),
+    "A cluster's sliding-window velocity (bounded buckets, CAS on its version); the lookup's risk summary",
+)
+sca_state_by_customer = Table(
+    "sca_state_by_customer",
+    ("tenant", "customer_id"),
+    (),
+    "A payer's SCA state: last SCA, low-value count and amount since, recurring series (CAS on its version)",
+)
+risk_alerts_by_id = Table(
+    "risk_alerts_by_id", ("tenant", "alert_id"), (), "Get a risk alert; one alert per subject, codes and day"
+)
+risk_alerts_by_cluster = Table(
+    "risk_alerts_by_cluster", ("tenant", "cluster_id"), ("alert_id",), "List the risk alerts of one cluster"
+)
+risk_alerts_by_day = Table(
+    "risk_alerts_by_day", ("tenant", "day"), ("alert_id",), "List a tenant's risk alerts, per UTC day"
+)
+# Transactions, aggregates and segments (docs/transactions.md, docs/segments.md). Histories are partitioned by
+# UTC month ("YYYYMM"); list clustering keys sort newest first (``rtime`` = 10^16 - occurred microseconds).
+transactions_by_id = Table(
+    "transactions_by_id",
+    ("tenant", "transaction_id"),
+    (),
+    "Get a transaction by the switch's id; one id per tenant (insert-if-not-exists)",
+)
+transactions_by_customer = Table(
+    "transactions_by_customer",
+    ("tenant", "customer_id", "month"),
+    ("rtime", "transaction_id"),
+    "A customer's transactions in one UTC month, newest first",
+)
+transactions_by_cluster = Table(
+    "transactions_by_cluster",
+    ("tenant", "cluster_id", "month"),
+    ("rtime", "transaction_id"),
+    "Transactions of a cluster (as resolved at record time) in one UTC month, newest first",
+)
+transactions_by_account = Table(
+    "transactions_by_account",
+    ("tenant", "account_id", "month"),
+    ("rtime", "transaction_id"),
+    "An account's transactions in one UTC month, newest first",
+)
+transactions_by_card = Table(
+    "transactions_by_card",
+    ("tenant", "card_id", "month"),
+    ("rtime", "transaction_id"),
+    "A card's transactions in one UTC month, newest first",
+)
+aggregates_by_customer = Table(
+    "aggregates_by_customer",
+    ("tenant", "customer_id", "month"),
+    (),
+    "A customer's running aggregates of one UTC month (by day, currency, MCC, channel, merchant, hour); CAS",
+)
+segments_by_customer = Table(
+    "segments_by_customer", ("tenant", "customer_id"), (), "A customer's current value tier and lifecycle; CAS"
+)
+customers_by_segment = Table(
+    "customers_by_segment",
+    ("tenant", "segment", "bucket"),
+    ("customer_id",),
+    "Members of one tier or lifecycle stage (segment = tier:HIGH, lifecycle:DORMANT, ...)",
+)
+segment_changes_by_customer = Table(
+    "segment_changes_by_customer", ("tenant", "customer_id"), ("change_id",), "A customer's segment history"
+)
+segment_changes_by_day = Table(
+    "segment_changes_by_day", ("tenant", "day"), ("change_id",), "Segment-change events of a tenant, per UTC day"
+)
+segments_due_by_day = Table(
+    "segments_due_by_day",
+    ("tenant", "day"),
+    ("customer_id",),
+    "Customers whose lifecycle changes on a UTC day without a transaction (crs segments refresh)",
+)
+
 # The back-office change feed (docs/back-office.md): the outbox, written in the same apply as the change.
 # Partitions are one (tenant, shard, UTC hour); one resource's events always go to one shard; rows expire after the
 # retention (per write, `crs serve --feed-retention`; this is the default).
@@ -183,6 +346,37 @@ ALL_TABLES: tuple[Table, ...] = (
     cluster_events_by_cluster,
     cluster_events_by_day,
     match_model_by_tenant,
+    profiles_by_customer,
+    profiles_by_cluster,
+    cases_by_id,
+    cases_by_customer,
+    case_notes_by_case,
+    feedback_by_id,
+    feedback_by_customer,
+    dues_by_account,
+    dues_by_date,
+    cards_by_expiry,
+    notices_by_id,
+    notices_by_customer,
+    notices_by_send_day,
+    dead_notices_by_tenant,
+    contact_quality_by_customer,
+    velocity_by_cluster,
+    sca_state_by_customer,
+    risk_alerts_by_id,
+    risk_alerts_by_cluster,
+    risk_alerts_by_day,
+    transactions_by_id,
+    transactions_by_customer,
+    transactions_by_cluster,
+    transactions_by_account,
+    transactions_by_card,
+    aggregates_by_customer,
+    segments_by_customer,
+    customers_by_segment,
+    segment_changes_by_customer,
+    segment_changes_by_day,
+    segments_due_by_day,
     feed_by_shard,
     feed_consumers_by_name,
 )

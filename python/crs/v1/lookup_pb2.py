@@ -26,11 +26,12 @@ from crs.v1 import account_pb2 as crs_dot_v1_dot_account__pb2
 from crs.v1 import card_pb2 as crs_dot_v1_dot_card__pb2
 from crs.v1 import cluster_pb2 as crs_dot_v1_dot_cluster__pb2
 from crs.v1 import customer_pb2 as crs_dot_v1_dot_customer__pb2
+from crs.v1 import risk_pb2 as crs_dot_v1_dot_risk__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x63rs/v1/lookup.proto\x12\x06\x63rs.v1\x1a\x14\x63rs/v1/account.proto\x1a\x11\x63rs/v1/card.proto\x1a\x14\x63rs/v1/cluster.proto\x1a\x15\x63rs/v1/customer.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n\x1eGetAuthorizationContextRequest\x12\x14\n\x06parent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0f\n\x05token\x18\x02 \x01(\tH\x00\x12\x13\n\x03pan\x18\x03 \x01(\tB\x04\xe2\x41\x01\x04H\x00\x12\x1a\n\x10\x63\x61rd_fingerprint\x18\x04 \x01(\tH\x00\x42\x05\n\x03key\"\xd6\x01\n\x0b\x43\x61rdContext\x12\x0c\n\x04\x63\x61rd\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\x12 \n\x05\x62rand\x18\x03 \x01(\x0e\x32\x11.crs.v1.CardBrand\x12\x0b\n\x03\x62in\x18\x04 \x01(\t\x12\r\n\x05last4\x18\x05 \x01(\t\x12 \n\x05state\x18\x06 \x01(\x0e\x32\x11.crs.v1.CardState\x12\x14\n\x0c\x65xpiry_month\x18\x07 \x01(\x05\x12\x13\n\x0b\x65xpiry_year\x18\x08 \x01(\x05\x12\x0f\n\x07\x65xpired\x18\t \x01(\x08\x12\x0e\n\x06usable\x18\n \x01(\x08\"\x82\x01\n\x0e\x41\x63\x63ountContext\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12!\n\x04kind\x18\x02 \x01(\x0e\x32\x13.crs.v1.AccountKind\x12%\n\x06status\x18\x03 \x01(\x0e\x32\x15.crs.v1.AccountStatus\x12\x15\n\rcurrency_code\x18\x04 \x01(\t\"\xca\x01\n\x0f\x43ustomerContext\x12\x10\n\x08\x63ustomer\x18\x01 \x01(\t\x12\"\n\x04kind\x18\x02 \x01(\x0e\x32\x14.crs.v1.CustomerKind\x12&\n\x06status\x18\x03 \x01(\x0e\x32\x16.crs.v1.CustomerStatus\x12\x14\n\x0c\x64isplay_name\x18\x04 \x01(\t\x12\x32\n\x0e\x63ustomer_since\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x63luster\x18\x06 \x01(\t\"\xbf\x01\n\x0e\x43lusterContext\x12\x0f\n\x07\x63luster\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0c\n\x04size\x18\x03 \x01(\x05\x12\x32\n\x0e\x63ustomer_since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05stats\x18\x05 \x01(\x0b\x32\x14.crs.v1.ClusterStats\x12$\n\nrisk_flags\x18\x06 \x03(\x0b\x32\x10.crs.v1.RiskFlag\"\xe4\x01\n\x14\x41uthorizationContext\x12!\n\x04\x63\x61rd\x18\x01 \x01(\x0b\x32\x13.crs.v1.CardContext\x12\'\n\x07\x61\x63\x63ount\x18\x02 \x01(\x0b\x32\x16.crs.v1.AccountContext\x12\'\n\x06owners\x18\x03 \x03(\x0b\x32\x17.crs.v1.CustomerContext\x12\'\n\x07\x63luster\x18\x04 \x01(\x0b\x32\x16.crs.v1.ClusterContext\x12.\n\nas_of_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp2p\n\rLookupService\x12_\n\x17GetAuthorizationContext\x12&.crs.v1.GetAuthorizationContextRequest\x1a\x1c.crs.v1.AuthorizationContextB\x1c\n\ncom.crs.v1P\x01Z\x0c\x63rs/v1;crsv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13\x63rs/v1/lookup.proto\x12\x06\x63rs.v1\x1a\x14\x63rs/v1/account.proto\x1a\x11\x63rs/v1/card.proto\x1a\x14\x63rs/v1/cluster.proto\x1a\x15\x63rs/v1/customer.proto\x1a\x11\x63rs/v1/risk.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n\x1eGetAuthorizationContextRequest\x12\x14\n\x06parent\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x0f\n\x05token\x18\x02 \x01(\tH\x00\x12\x13\n\x03pan\x18\x03 \x01(\tB\x04\xe2\x41\x01\x04H\x00\x12\x1a\n\x10\x63\x61rd_fingerprint\x18\x04 \x01(\tH\x00\x42\x05\n\x03key\"\xd6\x01\n\x0b\x43\x61rdContext\x12\x0c\n\x04\x63\x61rd\x18\x01 \x01(\t\x12\r\n\x05token\x18\x02 \x01(\t\x12 \n\x05\x62rand\x18\x03 \x01(\x0e\x32\x11.crs.v1.CardBrand\x12\x0b\n\x03\x62in\x18\x04 \x01(\t\x12\r\n\x05last4\x18\x05 \x01(\t\x12 \n\x05state\x18\x06 \x01(\x0e\x32\x11.crs.v1.CardState\x12\x14\n\x0c\x65xpiry_month\x18\x07 \x01(\x05\x12\x13\n\x0b\x65xpiry_year\x18\x08 \x01(\x05\x12\x0f\n\x07\x65xpired\x18\t \x01(\x08\x12\x0e\n\x06usable\x18\n \x01(\x08\"\x82\x01\n\x0e\x41\x63\x63ountContext\x12\x0f\n\x07\x61\x63\x63ount\x18\x01 \x01(\t\x12!\n\x04kind\x18\x02 \x01(\x0e\x32\x13.crs.v1.AccountKind\x12%\n\x06status\x18\x03 \x01(\x0e\x32\x15.crs.v1.AccountStatus\x12\x15\n\rcurrency_code\x18\x04 \x01(\t\"\xca\x01\n\x0f\x43ustomerContext\x12\x10\n\x08\x63ustomer\x18\x01 \x01(\t\x12\"\n\x04kind\x18\x02 \x01(\x0e\x32\x14.crs.v1.CustomerKind\x12&\n\x06status\x18\x03 \x01(\x0e\x32\x16.crs.v1.CustomerStatus\x12\x14\n\x0c\x64isplay_name\x18\x04 \x01(\t\x12\x32\n\x0e\x63ustomer_since\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x63luster\x18\x06 \x01(\t\"\xbf\x01\n\x0e\x43lusterContext\x12\x0f\n\x07\x63luster\x18\x01 \x01(\t\x12\x0f\n\x07version\x18\x02 \x01(\x03\x12\x0c\n\x04size\x18\x03 \x01(\x05\x12\x32\n\x0e\x63ustomer_since\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12#\n\x05stats\x18\x05 \x01(\x0b\x32\x14.crs.v1.ClusterStats\x12$\n\nrisk_flags\x18\x06 \x03(\x0b\x32\x10.crs.v1.RiskFlag\"\xa1\x02\n\x14\x41uthorizationContext\x12!\n\x04\x63\x61rd\x18\x01 \x01(\x0b\x32\x13.crs.v1.CardContext\x12\'\n\x07\x61\x63\x63ount\x18\x02 \x01(\x0b\x32\x16.crs.v1.AccountContext\x12\'\n\x06owners\x18\x03 \x03(\x0b\x32\x17.crs.v1.CustomerContext\x12\'\n\x07\x63luster\x18\x04 \x01(\x0b\x32\x16.crs.v1.ClusterContext\x12.\n\nas_of_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12!\n\x04risk\x18\x06 \x01(\x0b\x32\x13.crs.v1.RiskSummary\x12\x18\n\x10preferred_method\x18\x07 \x01(\t2p\n\rLookupService\x12_\n\x17GetAuthorizationContext\x12&.crs.v1.GetAuthorizationContextRequest\x1a\x1c.crs.v1.AuthorizationContextB\x1c\n\ncom.crs.v1P\x01Z\x0c\x63rs/v1;crsv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,18 +43,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_GETAUTHORIZATIONCONTEXTREQUEST'].fields_by_name['parent']._serialized_options = b'\342A\001\002'
   _globals['_GETAUTHORIZATIONCONTEXTREQUEST'].fields_by_name['pan']._loaded_options = None
   _globals['_GETAUTHORIZATIONCONTEXTREQUEST'].fields_by_name['pan']._serialized_options = b'\342A\001\004'
-  _globals['_GETAUTHORIZATIONCONTEXTREQUEST']._serialized_start=183
-  _globals['_GETAUTHORIZATIONCONTEXTREQUEST']._serialized_end=310
-  _globals['_CARDCONTEXT']._serialized_start=313
-  _globals['_CARDCONTEXT']._serialized_end=527
-  _globals['_ACCOUNTCONTEXT']._serialized_start=530
-  _globals['_ACCOUNTCONTEXT']._serialized_end=660
-  _globals['_CUSTOMERCONTEXT']._serialized_start=663
-  _globals['_CUSTOMERCONTEXT']._serialized_end=865
-  _globals['_CLUSTERCONTEXT']._serialized_start=868
-  _globals['_CLUSTERCONTEXT']._serialized_end=1059
-  _globals['_AUTHORIZATIONCONTEXT']._serialized_start=1062
-  _globals['_AUTHORIZATIONCONTEXT']._serialized_end=1290
-  _globals['_LOOKUPSERVICE']._serialized_start=1292
-  _globals['_LOOKUPSERVICE']._serialized_end=1404
+  _globals['_GETAUTHORIZATIONCONTEXTREQUEST']._serialized_start=202
+  _globals['_GETAUTHORIZATIONCONTEXTREQUEST']._serialized_end=329
+  _globals['_CARDCONTEXT']._serialized_start=332
+  _globals['_CARDCONTEXT']._serialized_end=546
+  _globals['_ACCOUNTCONTEXT']._serialized_start=549
+  _globals['_ACCOUNTCONTEXT']._serialized_end=679
+  _globals['_CUSTOMERCONTEXT']._serialized_start=682
+  _globals['_CUSTOMERCONTEXT']._serialized_end=884
+  _globals['_CLUSTERCONTEXT']._serialized_start=887
+  _globals['_CLUSTERCONTEXT']._serialized_end=1078
+  _globals['_AUTHORIZATIONCONTEXT']._serialized_start=1081
+  _globals['_AUTHORIZATIONCONTEXT']._serialized_end=1370
+  _globals['_LOOKUPSERVICE']._serialized_start=1372
+  _globals['_LOOKUPSERVICE']._serialized_end=1484
 # @@protoc_insertion_point(module_scope)

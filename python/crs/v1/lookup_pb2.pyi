@@ -4,6 +4,7 @@ from crs.v1 import account_pb2 as _account_pb2
 from crs.v1 import card_pb2 as _card_pb2
 from crs.v1 import cluster_pb2 as _cluster_pb2
 from crs.v1 import customer_pb2 as _customer_pb2
+from crs.v1 import risk_pb2 as _risk_pb2
 from google.api import field_behavior_pb2 as _field_behavior_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -95,15 +96,19 @@ class ClusterContext(_message.Message):
     def __init__(self, cluster: _Optional[str] = ..., version: _Optional[int] = ..., size: _Optional[int] = ..., customer_since: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., stats: _Optional[_Union[_cluster_pb2.ClusterStats, _Mapping]] = ..., risk_flags: _Optional[_Iterable[_Union[_cluster_pb2.RiskFlag, _Mapping]]] = ...) -> None: ...
 
 class AuthorizationContext(_message.Message):
-    __slots__ = ("card", "account", "owners", "cluster", "as_of_time")
+    __slots__ = ("card", "account", "owners", "cluster", "as_of_time", "risk", "preferred_method")
     CARD_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_FIELD_NUMBER: _ClassVar[int]
     OWNERS_FIELD_NUMBER: _ClassVar[int]
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     AS_OF_TIME_FIELD_NUMBER: _ClassVar[int]
+    RISK_FIELD_NUMBER: _ClassVar[int]
+    PREFERRED_METHOD_FIELD_NUMBER: _ClassVar[int]
     card: CardContext
     account: AccountContext
     owners: _containers.RepeatedCompositeFieldContainer[CustomerContext]
     cluster: ClusterContext
     as_of_time: _timestamp_pb2.Timestamp
-    def __init__(self, card: _Optional[_Union[CardContext, _Mapping]] = ..., account: _Optional[_Union[AccountContext, _Mapping]] = ..., owners: _Optional[_Iterable[_Union[CustomerContext, _Mapping]]] = ..., cluster: _Optional[_Union[ClusterContext, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    risk: _risk_pb2.RiskSummary
+    preferred_method: str
+    def __init__(self, card: _Optional[_Union[CardContext, _Mapping]] = ..., account: _Optional[_Union[AccountContext, _Mapping]] = ..., owners: _Optional[_Iterable[_Union[CustomerContext, _Mapping]]] = ..., cluster: _Optional[_Union[ClusterContext, _Mapping]] = ..., as_of_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., risk: _Optional[_Union[_risk_pb2.RiskSummary, _Mapping]] = ..., preferred_method: _Optional[str] = ...) -> None: ...

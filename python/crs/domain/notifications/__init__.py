@@ -1,0 +1,1 @@
+"""Payment notifications (docs/notifications.md): events -> notices -> delivery, dues and the late-payment workflow."""

@@ -1,0 +1,96 @@
+"""Cluster velocity kept in the store, shared by every server process.
+
+One row per cluster (``velocity_by_cluster``) holds the bounded bucket state of ``windows.py``. ``observe``
+reads it, adds the transaction and writes it back with a compare-and-set on the row's version (a lightweight
+transaction on Cassandra); a lost race re-reads and re-applies, so concurrent processes never lose or double
+an event. ``read`` is one keyed read (the authorization path's risk summary).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crs.domain.errors import Aborted
+from crs.domain.ids import new_version
+from crs.domain.records import decode, encode, now_us
+from crs.domain.risk.backoff import backoff
+from crs.domain.risk.txn import RiskTxn
+from crs.domain.risk.windows import (
+    ACCEPTED,
+    DEFAULT_LATENESS_US,
+    DEFAULT_MAX_SEEN,
+    MINUTE_US,
+    Totals,
+    VelocityState,
+    all_totals,
+    apply_event,
+)
+from crs.storage import schema
+from crs.storage.base import ConditionFailed, NotExists, Put, Store, VersionIs
+
+_ATTEMPTS = 16
+MAX_FUTURE_US = 5 * MINUTE_US  # events stamped further ahead of this server's clock are refused
+NO_CLUSTER, FUTURE = "NO_CLUSTER", "FUTURE"
+
+
+@dataclass(frozen=True, slots=True)
+class Velocity:
+    """What the risk rules read: the windows at one time plus the state's acceptance counters."""
+
+    cluster_id: str
+    at_us: int
+    windows: dict[str, Totals]
+    watermark_us: int
+    late_dropped: int
+    duplicates: int
+
+
+class Velocities:
+    def __init__(self, store: Store, lateness_us: int = DEFAULT_LATENESS_US, max_seen: int = DEFAULT_MAX_SEEN) -> None:
+        self._store = store
+        self.lateness_us = lateness_us
+        self.max_seen = max_seen
+
+    async def observe(self, txn: RiskTxn, at_us: int | None = None) -> str:
+        """Counts ``txn`` in its cluster's windows: ACCEPTED, DUPLICATE, LATE, FUTURE or NO_CLUSTER."""
+        if not txn.cluster_id:
+            return NO_CLUSTER
+        now = now_us() if at_us is None else at_us
+        if txn.occurred_us > now + MAX_FUTURE_US:
+            return FUTURE
+        key = (txn.tenant, txn.cluster_id)
+        for _attempt in range(_ATTEMPTS):
+            stored = await self._store.get(schema.velocity_by_cluster, key)
+            state = decode(VelocityState, stored.value) if stored else VelocityState()
+            outcome = apply_event(
+                state,
+                txn.transaction_id,
+                txn.occurred_us,
+                txn.currency,
+                txn.amount_minor,
+                self.lateness_us,
+                self.max_seen,
+            )
+            condition = VersionIs(stored.version) if stored else NotExists()
+            try:
+                await self._store.apply([Put(schema.velocity_by_cluster, key, encode(state), new_version(), condition)])
+            except ConditionFailed:
+                await backoff(_attempt)
+                continue
+            return outcome
+        raise Aborted("the cluster's velocity kept changing under concurrent writers; retry", "CONCURRENT_MODIFICATION")
+
+    async def read(self, tenant: str, cluster_id: str, at_us: int | None = None) -> Velocity:
+        stored = await self._store.get(schema.velocity_by_cluster, (tenant, cluster_id))
+        return of_state(cluster_id, decode(VelocityState, stored.value) if stored else None, at_us)
+
+
+def of_state(cluster_id: str, state: VelocityState | None, at_us: int | None = None) -> Velocity:
+    st = state or VelocityState()
+    t = now_us() if at_us is None else at_us
+    return Velocity(
+        cluster_id, max(t, st.watermark_us), all_totals(st, t), st.watermark_us, st.late_dropped, st.duplicates
+    )
+
+
+__all__ = ["ACCEPTED", "FUTURE", "NO_CLUSTER", "Velocities", "Velocity", "of_state"]

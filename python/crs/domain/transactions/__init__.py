@@ -1,0 +1,1 @@
+"""Transactions reported by the switch, their per-customer aggregates, segments and insights."""

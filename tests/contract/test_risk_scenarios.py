@@ -1,0 +1,163 @@
+"""Payments scenarios from issue 9, end to end through a real server (transactions fed as RecordTransactions will).
+
+1. A returning customer with a new card at a known merchant is not challenged needlessly.
+2. A stolen card used under three names is caught: signals, an alert, a challenge.
+3. The sixth low-value payment after the last SCA is challenged; an SCA resets the counter.
+4. A recurring payment: the first is challenged, the same amount to the same payee is exempted.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from crs.domain.records import now_us
+from crs.domain.risk.txn import CHANNEL_POS, SCA_SUCCEEDED
+from crs.v1 import cluster_pb2, decision_pb2, lookup_pb2, risk_pb2
+from crs.v1 import transaction_pb2 as T
+from tests.helpers.data import ACME, create_account, create_customer, register_card, request_id, uid
+from tests.helpers.risk import decision_stub, risk_stub, side_process
+
+D = decision_pb2
+DAY_US = 86_400_000_000
+
+
+@pytest.fixture(scope="module")
+def decision(crs_server):  # type: ignore[no-untyped-def]
+    return decision_stub(crs_server)
+
+
+def _id(name: str) -> str:
+    return name.rsplit("/", 1)[1]
+
+
+def _cluster_id(admin, customer: str) -> str:  # type: ignore[no-untyped-def]
+    return _id(admin.clusters.ResolveCluster(cluster_pb2.ResolveClusterRequest(parent=ACME, customer=customer)).name)
+
+
+def _advice(decision, token: str, amount: int, merchant: str, **kw):  # type: ignore[no-untyped-def]
+    return decision.GetCheckoutAdvice(
+        D.GetCheckoutAdviceRequest(
+            parent=ACME,
+            card_token=token,
+            amount=risk_pb2.MinorAmount(amount_minor=amount, currency_code="EUR"),
+            merchant_id=merchant,
+            channel=kw.pop("channel", T.PAYMENT_CHANNEL_ECOMMERCE),
+            country_code=kw.pop("country_code", "NL"),
+            **kw,
+        ),
+        timeout=30,
+    )
+
+
+def test_returning_customer_with_a_new_card_at_a_known_merchant(crs_server, admin, decision):  # type: ignore[no-untyped-def]
+    c = create_customer(admin)
+    account = create_account(admin, c.name)
+    old_card = register_card(admin, account.name)
+    cid = _cluster_id(admin, c.name)
+    with side_process(crs_server) as side:
+        side.age_cluster("acme", cid, [_id(c.name)], days=400)  # a customer known for over a year
+        side.observe(
+            "acme", cid, _id(c.name), instrument=old_card.token, merchant_id="bookshop", amount_minor=45_00,
+            sca_outcome=SCA_SUCCEEDED, occurred_us=now_us() - 20 * DAY_US,
+        )  # fmt: skip
+    new_card = register_card(admin, account.name)
+    got = _advice(decision, new_card.token, 80_00, "bookshop", acquirer_fraud_rate_ppm=100)
+    codes = {s.code: s.score for s in got.risk_signals}
+    assert codes == {"NEW_CARD_ON_OLD_CLUSTER": 10, "KNOWN_MERCHANT": -10}
+    assert got.risk_score == 0
+    assert got.sca.recommendation == D.SCA_RECOMMENDATION_TRANSACTION_RISK_ANALYSIS
+    f = got.sca.facts
+    assert f.prior_successful_scas == 1 and f.cluster_age_days >= 400 and f.payments_since_last_sca == 0
+    assert got.payment_methods[0].instrument == new_card.name  # the presented card first
+    assert old_card.name in [m.instrument for m in got.payment_methods]
+    # At a merchant never paid before the new card still only costs 10 points: no needless challenge.
+    elsewhere = _advice(decision, new_card.token, 80_00, "electronics-x", acquirer_fraud_rate_ppm=100)
+    assert elsewhere.risk_score == 10
+    assert elsewhere.sca.recommendation == D.SCA_RECOMMENDATION_TRANSACTION_RISK_ANALYSIS
+
+
+def test_stolen_card_used_under_three_names(crs_server, admin, decision):  # type: ignore[no-untyped-def]
+    u = uid()
+    owner = create_customer(admin, display_name=f"Maria Tamm {u}", legal_name="")
+    card = register_card(admin, create_account(admin, owner.name).name)
+    mules = [create_customer(admin, display_name=f"{n} {u}", legal_name="") for n in ("Ivan Petrov", "John Smith")]
+    for m in mules:
+        admin.identifiers.CreateIdentifier(
+            cluster_pb2.CreateIdentifierRequest(
+                parent=m.name,
+                identifier=cluster_pb2.Identifier(
+                    kind=cluster_pb2.IDENTIFIER_KIND_CARD_FINGERPRINT, value=card.fingerprint
+                ),
+                request_id=request_id(),
+            ),
+            timeout=30,
+        )
+    cid = _cluster_id(admin, owner.name)
+    with side_process(crs_server) as side:
+        for i, who in enumerate([owner, *mules, owner, *mules]):
+            side.observe("acme", cid, _id(who.name), instrument=card.token, amount_minor=49_00 + i, merchant_id="x")
+    got = _advice(decision, card.token, 25_00, "gift-cards")
+    codes = {s.code for s in got.risk_signals}
+    assert {"CARD_MANY_NAMES", "CLUSTER_MANY_NAMES", "VELOCITY_1M"} <= codes
+    assert got.risk_score >= 60
+    assert (got.sca.recommendation, list(got.sca.reason_codes)) == (D.SCA_RECOMMENDATION_CHALLENGE, ["RISK_SCORE_HIGH"])
+    alerts = risk_stub(crs_server).ListRiskAlerts(
+        risk_pb2.ListRiskAlertsRequest(parent=ACME, cluster=f"tenants/acme/clusters/{cid}"), timeout=30
+    )
+    assert len(alerts.risk_alerts) == 1 and alerts.risk_alerts[0].subject == card.name
+    ctx = admin.lookup.GetAuthorizationContext(lookup_pb2.GetAuthorizationContextRequest(parent=ACME, token=card.token))
+    assert {"CLUSTER_MANY_NAMES", "VELOCITY_1M"} <= {s.code for s in ctx.risk.signals}
+    assert ctx.risk.velocity.windows[0].count == 6
+
+
+def test_the_sixth_low_value_payment_after_the_last_sca(crs_server, admin, decision):  # type: ignore[no-untyped-def]
+    c = create_customer(admin)
+    card = register_card(admin, create_account(admin, c.name).name)
+    cid, who = _cluster_id(admin, c.name), _id(c.name)
+    t0 = now_us() - 3_600_000_000
+    with side_process(crs_server) as side:
+        side.observe("acme", cid, who, instrument=card.token, sca_outcome=SCA_SUCCEEDED, occurred_us=t0)
+        for i in range(4):
+            side.observe(
+                "acme", cid, who, instrument=card.token, amount_minor=9_00, occurred_us=t0 + (i + 1) * 60_000_000
+            )
+        side.observe("acme", cid, who, channel=CHANNEL_POS, occurred_us=t0 + 400_000_000)  # in a shop: not remote
+        side.observe("acme", cid, who, amount_minor=5_00, occurred_us=t0 - 60_000_000)  # reported late, before the SCA
+        fifth = _advice(decision, card.token, 10_00, "cafe")
+        assert fifth.sca.recommendation == D.SCA_RECOMMENDATION_LOW_VALUE
+        assert (fifth.sca.facts.payments_since_last_sca, fifth.sca.facts.amount_since_last_sca_eur_minor) == (4, 36_00)
+        side.observe("acme", cid, who, instrument=card.token, amount_minor=10_00, occurred_us=t0 + 500_000_000)
+        sixth = _advice(decision, card.token, 10_00, "cafe")
+        assert sixth.sca.recommendation == D.SCA_RECOMMENDATION_CHALLENGE
+        assert list(sixth.sca.reason_codes)[:2] == ["NO_EXEMPTION_APPLIES", "LOW_VALUE_COUNT_EXCEEDED"]
+        assert sixth.sca.facts.payments_since_last_sca == 5 and sixth.sca.facts.amount_since_last_sca_eur_minor == 46_00
+        # The challenge succeeds (the switch reports it): the counter starts again.
+        side.observe("acme", cid, who, instrument=card.token, sca_outcome=SCA_SUCCEEDED, occurred_us=t0 + 600_000_000)
+    after = _advice(decision, card.token, 10_00, "cafe")
+    assert after.sca.recommendation == D.SCA_RECOMMENDATION_LOW_VALUE
+    assert after.sca.facts.payments_since_last_sca == 0 and after.sca.facts.prior_successful_scas == 2
+
+
+def test_a_recurring_payment(crs_server, admin, decision):  # type: ignore[no-untyped-def]
+    c = create_customer(admin)
+    card = register_card(admin, create_account(admin, c.name).name)
+    cid, who = _cluster_id(admin, c.name), _id(c.name)
+    first = _advice(decision, card.token, 12_99, "stream-co", recurring=True)
+    assert (first.sca.recommendation, list(first.sca.reason_codes)) == (
+        D.SCA_RECOMMENDATION_CHALLENGE,
+        ["RECURRING_FIRST_PAYMENT"],
+    )
+    with side_process(crs_server) as side:
+        side.observe(
+            "acme", cid, who, instrument=card.token, amount_minor=12_99, merchant_id="stream-co", recurring=True,
+            sca_outcome=SCA_SUCCEEDED,
+        )  # fmt: skip
+    nxt = _advice(decision, card.token, 12_99, "stream-co", recurring=True)
+    assert (nxt.sca.recommendation, list(nxt.sca.reason_codes)) == (
+        D.SCA_RECOMMENDATION_RECURRING,
+        ["RECURRING_SAME_AMOUNT_SAME_PAYEE"],
+    )
+    raised = _advice(decision, card.token, 15_99, "stream-co", recurring=True)
+    assert list(raised.sca.reason_codes) == ["RECURRING_AMOUNT_CHANGED"]
+    other_payee = _advice(decision, card.token, 12_99, "other-stream", recurring=True)
+    assert list(other_payee.sca.reason_codes) == ["RECURRING_FIRST_PAYMENT"]
