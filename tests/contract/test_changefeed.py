@@ -362,3 +362,26 @@ def test_streams_end_cleanly_when_the_server_drains(tmp_path):
         assert time.monotonic() - started < 5
     finally:
         server.close()
+
+
+def test_transactions_segments_and_risk_alerts_are_feed_types(feed_server):
+    from crs.v1 import segment_pb2, transaction_pb2
+    from tests.helpers.transactions import payer, record, stubs, txn
+
+    clients = feed_server.clients("acme-admin")
+    feed = stub(feed_server)
+    start = cursor_now(feed)
+    p = payer(clients)
+    resp = record(stubs(feed_server), [txn(p.token, tid=f"t-{uid()}")])
+    tname = resp.results[0].name
+    segments = f"{p.customer}/segments"
+    events, _ = collect(
+        feed, consumer(), start, has_all({tname, segments}), types=("transactions", "segments", "riskAlerts")
+    )
+    t_event = next(e for e in events if e.resource == tname)
+    assert t_event.kind == F.CREATED and t_event.resource_type == "transactions"
+    value = transaction_pb2.Transaction()
+    assert t_event.value.Unpack(value) and value.name == tname and value.customer == p.customer
+    s_event = next(e for e in events if e.resource == segments)
+    seg = segment_pb2.Segments()
+    assert s_event.resource_type == "segments" and s_event.value.Unpack(seg) and seg.customer == p.customer

@@ -9,12 +9,17 @@ from google.protobuf.message import Message
 
 from crs.api import convert
 from crs.api.cluster_convert import cluster_out
+from crs.api.risk_convert import alert_out
+from crs.api.txn_convert import segments_out, transaction_out
 from crs.domain.app import Domain
 from crs.domain.changefeed.events import DELETED, FeedEventRecord
 from crs.domain.clusters.records import ClusterRecord
 from crs.domain.clusters.service import ClusterView
 from crs.domain.context import Principal
 from crs.domain.records import AccountRecord, CardRecord, CustomerRecord, RelationshipRecord, decode
+from crs.domain.risk.alerts import RiskAlertRecord
+from crs.domain.transactions.model import TransactionRecord
+from crs.domain.transactions.segments import SegmentRecord
 from crs.v1 import changefeed_pb2
 
 # resource type -> (domain, stored record, caller) -> API message. Cards carry tokens, never PANs; customers'
@@ -27,6 +32,10 @@ def _customer(d: Domain, value: bytes, who: Principal) -> Message:
     return convert.customer_out(rec, d.customers.reveal_national_ids(rec) if who.has("pii") else None)
 
 
+def _segments(rec: SegmentRecord) -> Message:
+    return segments_out(rec.tenant, rec.customer_id, rec)
+
+
 RENDERERS: dict[str, Renderer] = {
     "customers": _customer,
     "accounts": lambda d, v, w: convert.account_out(decode(AccountRecord, v)),
@@ -34,6 +43,9 @@ RENDERERS: dict[str, Renderer] = {
     "relationships": lambda d, v, w: convert.relationship_out(decode(RelationshipRecord, v)),
     # The cluster itself (state, size, stats, successors); members are listed with ListClusterMembers.
     "clusters": lambda d, v, w: cluster_out(ClusterView(decode(ClusterRecord, v), [])),
+    "transactions": lambda d, v, w: transaction_out(decode(TransactionRecord, v)),
+    "riskAlerts": lambda d, v, w: alert_out(decode(RiskAlertRecord, v)),
+    "segments": lambda d, v, w: _segments(decode(SegmentRecord, v)),
 }
 
 

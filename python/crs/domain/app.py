@@ -12,10 +12,10 @@ from crs.domain.accounts import Accounts
 from crs.domain.audit_log import AuditLog
 from crs.domain.cards import Cards
 from crs.domain.cases import Cases
+from crs.domain.changefeed.consumers import Consumers
 from crs.domain.checkout.advice import Checkout
 from crs.domain.checkout.methods import HeldInstruments, NoPreferences
 from crs.domain.checkout.sca_state import ScaStates
-from crs.domain.changefeed.consumers import Consumers
 from crs.domain.clusters.engine import Engine, NationalIds
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.clusters.service import Clusters

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from crs.domain.changefeed.events import (
@@ -41,14 +41,30 @@ class FeedSettings:
 
 SETTINGS = FeedSettings()
 
-# Table name -> resource type (collection) for the tables whose rows ARE the resources (key: tenant, id).
-_RESOURCE_TABLES: dict[str, str] = {
-    schema.customers_by_id.name: "customers",
-    schema.accounts_by_id.name: "accounts",
-    schema.cards_by_id.name: "cards",
-    schema.relationships_by_id.name: "relationships",
-    schema.clusters_by_id.name: "clusters",
+NameOf = Callable[[str, str], str]  # (tenant, id from the row key) -> resource name
+
+
+def _collection(resource_type: str) -> NameOf:
+    return lambda tenant, rid: f"tenants/{tenant}/{resource_type}/{rid}"
+
+
+# Table name -> (resource type, resource name) for the tables whose rows ARE the resources (key: tenant, id).
+_RESOURCE_TABLES: dict[str, tuple[str, NameOf]] = {
+    t.name: (rtype, _collection(rtype))
+    for t, rtype in (
+        (schema.customers_by_id, "customers"),
+        (schema.accounts_by_id, "accounts"),
+        (schema.cards_by_id, "cards"),
+        (schema.relationships_by_id, "relationships"),
+        (schema.clusters_by_id, "clusters"),
+        (schema.transactions_by_id, "transactions"),
+        (schema.risk_alerts_by_id, "riskAlerts"),
+    )
 }
+_RESOURCE_TABLES[schema.segments_by_customer.name] = (
+    "segments",
+    lambda tenant, cid: f"tenants/{tenant}/customers/{cid}/segments",
+)
 
 
 def configure(retention_seconds: int, settle_seconds: float = DEFAULT_SETTLE_SECONDS) -> None:
@@ -60,13 +76,14 @@ def configure(retention_seconds: int, settle_seconds: float = DEFAULT_SETTLE_SEC
     SETTINGS.settle_seconds = settle_seconds
 
 
-def register_table(table: Table, resource_type: str) -> None:
-    """Every write to ``table`` (key: tenant, id) made through ``Mutation.run`` becomes an event of this type."""
-    _RESOURCE_TABLES[table.name] = resource_type
+def register_table(table: Table, resource_type: str, name: NameOf | None = None) -> None:
+    """Every write to ``table`` (key: tenant, id) made through ``Mutation.run`` becomes an event of this type;
+    ``name`` makes the resource name from (tenant, id) (default ``tenants/{tenant}/{resource_type}/{id}``)."""
+    _RESOURCE_TABLES[table.name] = (resource_type, name or _collection(resource_type))
 
 
 def resource_types() -> set[str]:
-    return set(_RESOURCE_TABLES.values())
+    return {rtype for rtype, _name in _RESOURCE_TABLES.values()}
 
 
 def event_writes(
@@ -113,11 +130,12 @@ def derive(writes: Sequence[Write], resource: str = "", changed_fields: Sequence
     seen: set[str] = set()
     now = time.time_ns() // 1000
     for w in writes:
-        rtype = _RESOURCE_TABLES.get(w.table.name)
-        if rtype is None or len(w.key) != 2:
+        known = _RESOURCE_TABLES.get(w.table.name)
+        if known is None or len(w.key) != 2:
             continue
-        tenant, rid = str(w.key[0]), str(w.key[1])
-        name = f"tenants/{tenant}/{rtype}/{rid}"
+        rtype, name_of = known
+        tenant = str(w.key[0])
+        name = name_of(tenant, str(w.key[1]))
         if name in seen:
             continue
         seen.add(name)
