@@ -142,11 +142,13 @@ class CassandraStore(Store):
         if keyspace not in self._cluster.metadata.keyspaces:
             raise SchemaMissing(f"keyspace {keyspace!r} does not exist: run `crs migrate` first")
         rows = self._session.execute(f"SELECT version FROM {keyspace}.schema_migrations")
-        have = max((r.version for r in rows), default=0)
-        want = max(m.version for m in migrations(keyspace))
-        if have < want:
+        # Every version, not just the highest: migrations are numbered when assigned, so a keyspace can have 6 and
+        # 7 applied without 5 (migrated by a build that did not have 5 yet).
+        have = {r.version for r in rows}
+        missing = sorted({m.version for m in migrations(keyspace)} - have)
+        if missing:
             raise SchemaMissing(
-                f"keyspace {keyspace!r} is at schema version {have}, this server needs {want}: run `crs migrate`"
+                f"keyspace {keyspace!r} lacks schema versions {missing} (has {sorted(have)}): run `crs migrate`"
             )
 
     # -- driver futures -> asyncio ---------------------------------------------------------------
