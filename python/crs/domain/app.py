@@ -9,6 +9,7 @@ from typing import Any
 
 from crs._core import KeyRing
 from crs.domain.accounts import Accounts
+from crs.domain.after_recording import AfterRecording
 from crs.domain.audit_log import AuditLog
 from crs.domain.cards import Cards
 from crs.domain.cases import Cases
@@ -34,11 +35,13 @@ from crs.domain.records import now_us
 from crs.domain.relationships import Relationships
 from crs.domain.risk.alerts import Alerts
 from crs.domain.risk.config import TenantRiskConfig
+from crs.domain.risk.from_transactions import risk_txns
 from crs.domain.risk.gather import FactReader
 from crs.domain.risk.service import Risk
 from crs.domain.risk.txn import RiskTxn
 from crs.domain.risk.velocity import Velocities
 from crs.domain.transactions.insights import CustomerInsights
+from crs.domain.transactions.model import TransactionRecord
 from crs.domain.transactions.recorder import Transactions
 from crs.domain.transactions.segment_rules import TenantSegmentRules
 from crs.domain.transactions.segments import Segments
@@ -95,7 +98,8 @@ class Domain:
         # Transactions, segments, insights (docs/transactions.md, docs/segments.md): for the 360 view use
         # transactions.recent(tenant, customer_id, n) and segments.get(tenant, customer_id).
         self.segments = Segments(store, mutation, pages, segment_rules)
-        self.transactions = Transactions(store, self.cards, mutation, pages, on_recorded=self.segments.observe)
+        after = AfterRecording([("segments", self.segments.observe), ("risk", self.observe_recorded)])
+        self.transactions = Transactions(store, self.cards, mutation, pages, on_recorded=after)
         self.insights = CustomerInsights(store, self.customers, self.clusters)
 
     async def observe_transaction(self, txn: RiskTxn, ctx: CallContext | None = None) -> None:
@@ -104,6 +108,18 @@ class Domain:
         velocity threshold crossed by the transaction raises the cluster's risk alert at once)."""
         await self.risk.observe(txn, ctx)
         await self.sca.observe(txn)
+
+    async def observe_recorded(self, ctx: CallContext, tenant: str, records: list[TransactionRecord]) -> None:
+        """RecordTransactions' newly recorded transactions (never duplicates): the payments among them feed the
+        cluster velocity (with the call's context: a crossed threshold raises the cluster's alert) and the
+        payers' SCA state, one compare-and-set per cluster and per payer."""
+        txns = await risk_txns(self.store, tenant, records)
+        if not txns:
+            return
+        try:
+            await self.risk.observe_many(txns, ctx)
+        finally:  # the SCA state is fed even when the velocity could not be
+            await self.sca.observe_many(txns)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.

@@ -10,6 +10,7 @@ last SCA, i.e. towards a challenge, never towards an exemption the regulation do
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from crs.domain.errors import Aborted
@@ -112,16 +113,22 @@ class ScaStates:
         stored = await self._store.get(schema.sca_state_by_customer, (tenant, customer_id))
         return decode(ScaState, stored.value) if stored else ScaState()
 
-    async def observe(self, txn: RiskTxn) -> bool:
-        """Updates the payer's SCA state from one reported transaction; False for a duplicate or no payer."""
-        if not txn.customer_id:
-            return False
-        eur = self._config.of(txn.tenant).to_eur_cents(txn.amount_minor, txn.currency)
-        key = (txn.tenant, txn.customer_id)
+    async def observe_many(self, txns: Sequence[RiskTxn]) -> None:
+        """``observe`` for a batch: each payer's transactions applied in order, one compare-and-set per payer."""
+        by_payer: dict[tuple[str, str], list[RiskTxn]] = {}
+        for t in txns:
+            if t.customer_id:
+                by_payer.setdefault((t.tenant, t.customer_id), []).append(t)
+        for key, group in by_payer.items():
+            cfg = self._config.of(key[0])
+            await self._apply(key, [(t, cfg.to_eur_cents(t.amount_minor, t.currency)) for t in group])
+
+    async def _apply(self, key: tuple[str, str], txns: list[tuple[RiskTxn, int | None]]) -> bool:
         for _attempt in range(_ATTEMPTS):
             stored = await self._store.get(schema.sca_state_by_customer, key)
             state = decode(ScaState, stored.value) if stored else ScaState()
-            if not apply_txn(state, txn, eur):
+            changed = [apply_txn(state, txn, eur) for txn, eur in txns]
+            if not any(changed):
                 return False
             condition = VersionIs(stored.version) if stored else NotExists()
             try:
@@ -133,3 +140,10 @@ class ScaStates:
                 await backoff(_attempt)
                 continue
         raise Aborted("the payer's SCA state kept changing under concurrent writers; retry", "CONCURRENT_MODIFICATION")
+
+    async def observe(self, txn: RiskTxn) -> bool:
+        """Updates the payer's SCA state from one reported transaction; False for a duplicate or no payer."""
+        if not txn.customer_id:
+            return False
+        eur = self._config.of(txn.tenant).to_eur_cents(txn.amount_minor, txn.currency)
+        return await self._apply((txn.tenant, txn.customer_id), [(txn, eur)])
