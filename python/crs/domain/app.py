@@ -14,8 +14,8 @@ from crs.domain.audit_log import AuditLog
 from crs.domain.cards import Cards
 from crs.domain.cases import Cases
 from crs.domain.checkout.advice import Checkout
-from crs.domain.checkout.methods import HeldInstruments, NoPreferences
 from crs.domain.checkout.sca_state import ScaStates
+from crs.domain.checkout.sources import AggregateHistory, ProfilePreferences
 from crs.domain.clusters.engine import Engine, NationalIds
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.clusters.service import Clusters
@@ -92,8 +92,8 @@ class Domain:
             self.risk_config,
         )
         self.sca = ScaStates(store, self.risk_config)
-        preferences = NoPreferences()
-        self.checkout = Checkout(self.risk, self.sca, HeldInstruments(store), preferences)
+        preferences = ProfilePreferences(self.profiles)
+        self.checkout = Checkout(self.risk, self.sca, AggregateHistory(store), preferences)
         self.lookup = Lookup(store, self.cards, self.velocities, self.risk_config, preferences)
         # Transactions, segments, insights (docs/transactions.md, docs/segments.md): for the 360 view use
         # transactions.recent(tenant, customer_id, n) and segments.get(tenant, customer_id).
