@@ -25,6 +25,7 @@ from crs.domain.customers import Customers
 from crs.domain.feedback import Feedback
 from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
+from crs.domain.notifications.large_payments import LargeOrUnusual
 from crs.domain.notifications.preferences import CustomerRecordPreferences
 from crs.domain.notifications.rules import NotificationRules
 from crs.domain.notifications.service import Notifications
@@ -76,7 +77,6 @@ class Domain:
         self.profiles = Profiles(store, mutation)
         self.cases = Cases(store, mutation, pages)
         self.feedback = Feedback(store, mutation, pages)
-        self.customer360 = Customer360(store, self.profiles, self.cases, self.feedback)
         notification_rules = notification_rules or NotificationRules()
         contact = ProfileContactPreferences(self.profiles, CustomerRecordPreferences(store, notification_rules))
         self.notifications = Notifications(store, mutation, pages, notification_rules, preferences=contact)
@@ -95,12 +95,17 @@ class Domain:
         preferences = ProfilePreferences(self.profiles)
         self.checkout = Checkout(self.risk, self.sca, AggregateHistory(store), preferences)
         self.lookup = Lookup(store, self.cards, self.velocities, self.risk_config, preferences)
-        # Transactions, segments, insights (docs/transactions.md, docs/segments.md): for the 360 view use
-        # transactions.recent(tenant, customer_id, n) and segments.get(tenant, customer_id).
+        # Transactions, segments, insights (docs/transactions.md, docs/segments.md).
         self.segments = Segments(store, mutation, pages, segment_rules)
-        after = AfterRecording([("segments", self.segments.observe), ("risk", self.observe_recorded)])
+        large = LargeOrUnusual(store, notification_rules, self.notifications)
+        after = AfterRecording(
+            [("segments", self.segments.observe), ("risk", self.observe_recorded), ("notifications", large.observe)]
+        )
         self.transactions = Transactions(store, self.cards, mutation, pages, on_recorded=after)
         self.insights = CustomerInsights(store, self.customers, self.clusters)
+        self.customer360 = Customer360(
+            store, self.profiles, self.cases, self.feedback, self.segments, self.transactions, self.notifications
+        )
 
     async def observe_transaction(self, txn: RiskTxn, ctx: CallContext | None = None) -> None:
         """Feeds one newly recorded transaction to the cluster velocity and the payer's SCA state

@@ -3,7 +3,8 @@
 Every counter is a sum, so adding transactions in any order gives the same row; duplicates never reach
 ``add`` (a transaction id is claimed once, in the same atomic write as the aggregate update). Cells are
 ``[count, amount_minor]`` per currency. Spend (approved CAPTURE/TRANSFER) is broken down by day, merchant
-category, channel, merchant, instrument and UTC hour; every transaction counts by kind and result.
+category, channel, merchant, instrument, merchant country and UTC hour; every transaction counts by kind and
+result.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class MonthAggregate:
     hours: dict[str, int] = field(default_factory=dict)  # spend count by UTC hour "HH"
     # spend by instrument "cards/{id}" or "accounts/{id}" (kept from when the field was added; older rows lack it)
     instruments: Breakdown = field(default_factory=dict)
+    countries: Breakdown = field(default_factory=dict)  # spend by merchant country (likewise)
     version: str = ""
 
     def spend(self) -> Cells:
@@ -84,6 +86,7 @@ def add(agg: MonthAggregate, txn: TransactionRecord) -> None:
     hour = f"{when.hour:02d}"
     agg.hours[hour] = agg.hours.get(hour, 0) + 1
     _bump(agg.instruments, instrument_key(txn), txn.currency, txn.amount_minor)
+    _bump(agg.countries, txn.merchant_country or "unknown", txn.currency, txn.amount_minor)
 
 
 def instrument_key(txn: TransactionRecord) -> str:
@@ -111,6 +114,7 @@ def combine(tenant: str, subject: str, months: Iterable[MonthAggregate]) -> Mont
             (out.channels, agg.channels),
             (out.merchants, agg.merchants),
             (out.instruments, agg.instruments),
+            (out.countries, agg.countries),
         ):
             merge_breakdown(mine, theirs)
         for counts, other in ((out.day_counts, agg.day_counts), (out.hours, agg.hours)):
