@@ -73,11 +73,16 @@ class LargeOrUnusual:
         keys = sorted(wanted)
         stored = await self._store.get_many(schema.aggregates_by_customer, [(tenant, c, m) for c, m in keys])
         months = {k: decode(MonthAggregate, s.value) for k, s in zip(keys, stored, strict=True) if s is not None}
+        usual: dict[tuple[str, str], MonthAggregate] = {}  # (customer, month) -> the months before, combined
         flagged = 0
         for rec in payments:
-            before = _before(month_of(rec.occurred_us), rules.usual_months)
-            earlier = [a for a in (months.get((rec.customer_id, m)) for m in before) if a is not None]
-            why = reasons(rules, rec, combine(tenant, rec.customer_id, earlier))
+            month = month_of(rec.occurred_us)
+            if (rec.customer_id, month) not in usual:
+                earlier = [months.get((rec.customer_id, m)) for m in _before(month, rules.usual_months)]
+                usual[(rec.customer_id, month)] = combine(
+                    tenant, rec.customer_id, [a for a in earlier if a is not None]
+                )
+            why = reasons(rules, rec, usual[(rec.customer_id, month)])
             if not why:
                 continue
             flagged += 1
