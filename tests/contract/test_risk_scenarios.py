@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from crs.domain.records import now_us
-from crs.v1 import cluster_pb2, decision_pb2, lookup_pb2, risk_pb2
+from crs.v1 import audit_pb2, cluster_pb2, decision_pb2, lookup_pb2, risk_pb2
 from crs.v1 import transaction_pb2 as T
 from tests.helpers.data import ACME, create_account, create_customer, register_card, request_id, uid
 from tests.helpers.risk import decision_stub, risk_stub, side_process
@@ -205,3 +205,22 @@ def test_a_recurring_payment(admin, decision, switch):  # type: ignore[no-untype
     assert list(raised.sca.reason_codes) == ["RECURRING_AMOUNT_CHANGED"]
     other_payee = _advice(decision, card.token, 12_99, "other-stream", recurring=True)
     assert list(other_payee.sca.reason_codes) == ["RECURRING_FIRST_PAYMENT"]
+
+
+def test_a_recorded_batch_crossing_the_alert_score_raises_the_audited_cluster_alert(admin, switch, crs_server):  # type: ignore[no-untyped-def]
+    c = create_customer(admin)
+    card = register_card(admin, create_account(admin, c.name).name)
+    cluster = f"tenants/acme/clusters/{_cluster_id(admin, c.name)}"
+    listed = risk_pb2.ListRiskAlertsRequest(parent=ACME, cluster=cluster)
+    risk = risk_stub(crs_server)
+    # VELOCITY_1M (25) + VELOCITY_24H_AMOUNT (15) = 40 < 50: no alert yet.
+    _report(switch, *[_pay(card.token, 300_00, sca_outcome=T.SCA_OUTCOME_NOT_APPLICABLE) for _ in range(19)])
+    assert not risk.ListRiskAlerts(listed, timeout=30).risk_alerts
+    _report(switch, _pay(card.token, 300_00, sca_outcome=T.SCA_OUTCOME_NOT_APPLICABLE))  # + VELOCITY_1H (20)
+    alerts = risk.ListRiskAlerts(listed, timeout=30).risk_alerts
+    assert len(alerts) == 1 and alerts[0].subject == cluster and alerts[0].score == 60
+    assert {s.code for s in alerts[0].signals} == {"VELOCITY_1M", "VELOCITY_1H", "VELOCITY_24H_AMOUNT"}
+    events = admin.audit.ListAuditEvents(audit_pb2.ListAuditEventsRequest(parent=ACME, resource=alerts[0].name))
+    assert [(e.method, e.actor) for e in events.audit_events] == [
+        ("/crs.v1.TransactionService/BatchRecordTransactions", "acme-admin")
+    ]
