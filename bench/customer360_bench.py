@@ -5,11 +5,12 @@ One command (bounded: about a minute with the defaults)::
     .venv/bin/python bench/customer360_bench.py --customers 200 --concurrency 1,8 --seconds 20
 
 A fresh embedded store is seeded over gRPC: every customer gets 2 accounts, 2 cards, its own profile, 3 support
-cases (one resolved), 6 feedback entries; every second customer shares a bank-account identifier with the one
-before, so they form a cluster of two, and that cluster gets a profile the pair inherits from. Then, for each
-``--concurrency`` level, that many asyncio workers on one grpc.aio channel call GetCustomer360 for random
-customers for ``--seconds`` (after a warm-up), each timing its own calls. The client runs on the same machine
-as the server and shares its cores. Writes ``bench/results/customer360.md`` naming the machine
+cases (one resolved), 6 feedback entries, 15 card transactions over the past 60 days (so segments and the last 10
+transactions are in the view) and one notification (its second card blocked); every second customer shares a
+bank-account identifier with the one before, so they form a cluster of two, and that cluster gets a profile the pair
+inherits from. Then, for each ``--concurrency`` level, that many asyncio workers on one grpc.aio channel call
+GetCustomer360 for random customers for ``--seconds`` (after a warm-up), each timing its own calls. The client runs
+on the same machine as the server and shares its cores. Writes ``bench/results/customer360.md`` naming the machine
 (``--no-write``: print only).
 """
 
@@ -31,7 +32,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import grpc
-from google.protobuf import field_mask_pb2
+from google.protobuf import field_mask_pb2, timestamp_pb2
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT / "python") not in sys.path:
@@ -54,6 +55,8 @@ from crs.v1 import (  # noqa: E402
     profile_pb2_grpc,
     support_pb2,
     support_pb2_grpc,
+    transaction_pb2,
+    transaction_pb2_grpc,
 )
 
 TENANT = "bench"
@@ -128,6 +131,7 @@ def seed(server: Server, customers: int, rng: random.Random) -> list[str]:
     clusters = cluster_pb2_grpc.ClusterServiceStub(ch)
     prof = profile_pb2_grpc.ProfileServiceStub(ch)
     sup = support_pb2_grpc.SupportServiceStub(ch)
+    txns = transaction_pb2_grpc.TransactionServiceStub(ch)
     names: list[str] = []
     mask = field_mask_pb2.FieldMask
     for i in range(customers):
@@ -170,6 +174,33 @@ def seed(server: Server, customers: int, rng: random.Random) -> list[str]:
                     default_payment_methods={"POS": profile_pb2.PaymentMethod(card_token=tokens[0])},
                 ),
                 update_mask=mask(paths=["preferred_currency", "default_payment_methods"]),
+            ),
+            metadata=md,
+        )
+        now = time.time()
+        items = [
+            transaction_pb2.TransactionInput(
+                transaction_id=f"b{i}-{k}-{uuid.uuid4().hex[:8]}",
+                transaction=transaction_pb2.Transaction(
+                    kind=transaction_pb2.TRANSACTION_KIND_CAPTURE,
+                    amount_minor=rng.randrange(100, 20_000),
+                    currency_code="EUR",
+                    merchant_id=f"m-{rng.randrange(20)}",
+                    mcc="5411",
+                    channel=transaction_pb2.PAYMENT_CHANNEL_POS,
+                    card_token=tokens[0],
+                    result=transaction_pb2.TRANSACTION_RESULT_APPROVED,
+                    occur_time=timestamp_pb2.Timestamp(seconds=int(now - 86_400 * (60 - 4 * k))),
+                ),
+            )
+            for k in range(15)
+        ]
+        txns.BatchRecordTransactions(
+            transaction_pb2.BatchRecordTransactionsRequest(parent=PARENT, transactions=items), metadata=md
+        )
+        cards.UpdateCardState(
+            card_pb2.UpdateCardStateRequest(
+                name=f"{PARENT}/cards/{card.name.rsplit('/', 1)[1]}", state=card_pb2.CARD_STATE_BLOCKED, reason="lost"
             ),
             metadata=md,
         )
@@ -236,6 +267,8 @@ async def measure(
                 if record:
                     latencies.append(time.perf_counter() - started)
                     assert len(view.cards) == 2 and len(view.open_cases) == 2 and len(view.recent_feedback) == 5
+                    assert len(view.recent_transactions) == 10 and view.HasField("segments")
+                    assert len(view.recent_notifications) == 1
 
         await asyncio.gather(*(worker(time.monotonic() + warmup, False) for _ in range(concurrency)))
         load_before = os.getloadavg()[0]
@@ -277,9 +310,10 @@ Measured {now} with `bench/customer360_bench.py --customers {args.customers} --c
 Set-up: one `crs serve` process (embedded SQLite store, `--workers 1`, INFO log line per RPC), loopback
 plaintext gRPC; the load generator (one grpc.aio channel, N concurrent callers, {args.seconds:g} s per level)
 runs on the same machine and shares its cores. Data: {args.customers} customers seeded over gRPC in
-{seed_seconds:.0f} s, each with 2 accounts, 2 cards, a profile, 3 cases (2 open), 6 feedback entries; pairs of
-customers form clusters of two with a cluster profile. Each call returns the customer, its cluster, 2 accounts,
-2 masked cards, the effective profile (own + cluster), 2 open cases and the 5 newest feedback entries.
+{seed_seconds:.0f} s, each with 2 accounts, 2 cards, a profile, 3 cases (2 open), 6 feedback entries, 15
+transactions over 60 days and 1 notification; pairs of customers form clusters of two with a cluster profile. Each
+call returns the customer, its cluster, 2 accounts, 2 masked cards, the effective profile (own + cluster), 2 open
+cases, the 5 newest feedback entries, the segments, the 10 newest transactions and the notification.
 {args.warmup:.0f} s warm-up per level not counted.
 The machine is shared with other work: the last column is its 1-minute load average when each level began.
 

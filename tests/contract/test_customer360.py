@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import grpc
 import pytest
 from google.protobuf import field_mask_pb2
 
 from crs.v1 import (
+    card_pb2,
     customer360_pb2,
     customer360_pb2_grpc,
     customer_pb2,
+    notification_pb2,
     profile_pb2,
     profile_pb2_grpc,
+    segment_pb2,
     support_pb2,
     support_pb2_grpc,
 )
+from crs.v1 import transaction_pb2 as T
 from tests.helpers.data import ACME, GLOBEX, create_account, create_customer, register_card, request_id, uid
 from tests.helpers.pans import make_pan
 from tests.helpers.rpc import assert_no_pan, expect_error
+from tests.helpers.transactions import record, stubs, txn
 
 SC = grpc.StatusCode
 S = support_pb2
@@ -162,3 +169,39 @@ def test_long_sections_stop_at_the_limit_and_say_so(admin, c360, support):
     assert len(view.accounts) == 100 and len(view.open_cases) == 100
     assert set(view.truncated_sections) == {"accounts", "open_cases"}
     assert [x.name for x in view.open_cases] == [x.name for x in cases[:100]]
+
+
+def test_segments_recent_transactions_and_notifications(admin, c360, crs_server):
+    c = create_customer(admin)
+    pan = make_pan()
+    card = register_card(admin, create_account(admin, c.name).name, pan=pan)
+    bare = _view(c360, c.name)
+    assert not bare.HasField("segments") and not bare.recent_transactions and not bare.recent_notifications
+    now = datetime.now(UTC)
+    items = [txn(card.token, amount=1000 + i, when=now - timedelta(days=40 - i)) for i in range(12)]
+    got = record(stubs(crs_server), items)
+    assert got.recorded == 12
+    admin.cards.UpdateCardState(
+        card_pb2.UpdateCardStateRequest(name=card.name, state=card_pb2.CARD_STATE_BLOCKED, reason="lost"), timeout=30
+    )
+    view = _view(c360, c.name)
+    assert view.segments.customer == c.name and view.segments.lifecycle != segment_pb2.LIFECYCLE_UNSPECIFIED
+    assert view.segments.frequency == 12
+    ids = [t.name.rsplit("/", 1)[1] for t in view.recent_transactions]
+    assert ids == [i.transaction_id for i in reversed(items)][:10]  # the default 10, newest first
+    assert view.recent_transactions[0].card == card.name and view.recent_transactions[0].customer == c.name
+    assert view.recent_notifications[0].notification.kind == notification_pb2.NOTIFICATION_KIND_CARD_BLOCKED_OR_REPLACED
+    three = c360.GetCustomer360(
+        customer360_pb2.GetCustomer360Request(customer=c.name, transaction_count=3, notification_count=1), timeout=30
+    )
+    assert len(three.recent_transactions) == 3 and len(three.recent_notifications) == 1
+    assert_no_pan(str(three), [pan], "the 360 view")
+    for field in ("transaction_count", "notification_count"):
+        for bad in (-1, 51):
+            expect_error(
+                SC.INVALID_ARGUMENT,
+                c360.GetCustomer360,
+                customer360_pb2.GetCustomer360Request(customer=c.name, **{field: bad}),
+                field=field,
+            )
+    assert view.recent_transactions[0].kind == T.TRANSACTION_KIND_CAPTURE

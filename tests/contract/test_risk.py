@@ -1,7 +1,8 @@
 """RiskService, DecisionService and the risk summary of GetAuthorizationContext (contract, both backends).
 
-Transactions are fed from the test process through ``Domain.observe_transaction`` on the server's own store
-(``tests/helpers/risk.py``), as RecordTransactions in any server process will: the server must see them.
+Transactions are fed here from the test process through ``Domain.observe_transaction`` (one at a time) on the
+server's own store (``tests/helpers/risk.py``), as another server process would: the server must see them. The
+same facts reported through BatchRecordTransactions are in ``test_risk_scenarios.py``.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 """Risk tests: stubs for the risk and decision services, and a second process-like view of a server's store that
-feeds transactions to ``Domain.observe_transaction`` exactly as RecordTransactions will (issue 8)."""
+feeds single transactions to ``Domain.observe_transaction`` (RecordTransactions feeds its batches through
+``Domain.observe_recorded``; see tests/contract/test_risk_scenarios.py)."""
 
 from __future__ import annotations
 

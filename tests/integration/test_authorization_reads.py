@@ -48,8 +48,15 @@ def test_one_store_round_trip_per_table(tmp_path: Path) -> None:
         for (table, _op), n in used.items():
             by_table[table] = by_table.get(table, 0) + n
         assert all(n == 1 for n in by_table.values()), f"more than one round trip to a table: {by_table}"
-        assert {"cards_by_token", "cards_by_id", "clusters_by_id", "cluster_by_customer", "velocity_by_cluster"} <= set(
-            by_table
-        )
+        # The preferred method: the cardholder's and its cluster's profile rows (the cluster id already read).
+        assert {
+            "cards_by_token",
+            "cards_by_id",
+            "clusters_by_id",
+            "cluster_by_customer",
+            "velocity_by_cluster",
+            "profiles_by_customer",
+            "profiles_by_cluster",
+        } <= set(by_table)
     finally:
         server.close()

@@ -11,7 +11,9 @@ from crs.api import profile_convert as pc
 from crs.api import support_convert as sc
 from crs.api.call import current, own_tenant
 from crs.api.cluster_convert import cluster_out
+from crs.api.notification_servicers import history_out
 from crs.api.resources import name, optional_name, parent
+from crs.api.txn_convert import segments_out, transaction_out
 from crs.domain.app import Domain
 from crs.domain.clusters.service import ClusterView
 from crs.domain.errors import InvalidArgument
@@ -133,7 +135,13 @@ class Customer360Servicer(customer360_pb2_grpc.Customer360ServiceServicer):
     ) -> customer360_pb2.Customer360:
         if not request.customer:
             raise InvalidArgument.of("customer", "is required")
-        view = await self.d.customer360.get(name(request.customer, "customers", "customer"), request.feedback_count)
+        view = await self.d.customer360.get(
+            name(request.customer, "customers", "customer"),
+            request.feedback_count,
+            request.transaction_count,
+            request.notification_count,
+        )
+        tenant = view.customer.tenant
         plain = self.d.customers.reveal_national_ids(view.customer) if current().principal.has("pii") else None
         return customer360_pb2.Customer360(
             customer=convert.customer_out(view.customer, plain),
@@ -144,4 +152,7 @@ class Customer360Servicer(customer360_pb2_grpc.Customer360ServiceServicer):
             open_cases=[sc.case_out(c) for c in view.open_cases],
             recent_feedback=[sc.feedback_out(f) for f in view.recent_feedback],
             truncated_sections=view.truncated,
+            segments=segments_out(tenant, view.customer.id, view.segments) if view.segments else None,
+            recent_transactions=[transaction_out(t) for t in view.recent_transactions],
+            recent_notifications=[history_out(tenant, h) for h in view.recent_notifications],
         )

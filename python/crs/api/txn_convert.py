@@ -42,6 +42,7 @@ def transaction_in(tenant: str, item: transaction_pb2.TransactionInput) -> Trans
         occurred_us=t.occur_time.ToMicroseconds() if t.HasField("occur_time") else 0,
         original_id=t.original_transaction_id,
         bad_account=bad,
+        recurring=t.recurring,
     )
 
 
@@ -68,6 +69,7 @@ def transaction_out(rec: TransactionRecord) -> transaction_pb2.Transaction:
         customer=f"{base}/customers/{rec.customer_id}",
         cluster=f"{base}/clusters/{rec.cluster_id}" if rec.cluster_id else "",
         record_time=ts(rec.record_us),
+        recurring=rec.recurring,
     )
 
 

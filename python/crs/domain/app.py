@@ -9,13 +9,14 @@ from typing import Any
 
 from crs._core import KeyRing
 from crs.domain.accounts import Accounts
+from crs.domain.after_recording import AfterRecording
 from crs.domain.audit_log import AuditLog
 from crs.domain.cards import Cards
 from crs.domain.cases import Cases
 from crs.domain.changefeed.consumers import Consumers
 from crs.domain.checkout.advice import Checkout
-from crs.domain.checkout.methods import HeldInstruments, NoPreferences
 from crs.domain.checkout.sca_state import ScaStates
+from crs.domain.checkout.sources import AggregateHistory, ProfilePreferences
 from crs.domain.clusters.engine import Engine, NationalIds
 from crs.domain.clusters.rules import TenantRules
 from crs.domain.clusters.service import Clusters
@@ -25,6 +26,7 @@ from crs.domain.customers import Customers
 from crs.domain.feedback import Feedback
 from crs.domain.lookup import Lookup
 from crs.domain.mutation import Mutation
+from crs.domain.notifications.large_payments import LargeOrUnusual
 from crs.domain.notifications.preferences import CustomerRecordPreferences
 from crs.domain.notifications.rules import NotificationRules
 from crs.domain.notifications.service import Notifications
@@ -35,11 +37,13 @@ from crs.domain.records import now_us
 from crs.domain.relationships import Relationships
 from crs.domain.risk.alerts import Alerts
 from crs.domain.risk.config import TenantRiskConfig
+from crs.domain.risk.from_transactions import risk_txns
 from crs.domain.risk.gather import FactReader
 from crs.domain.risk.service import Risk
 from crs.domain.risk.txn import RiskTxn
 from crs.domain.risk.velocity import Velocities
 from crs.domain.transactions.insights import CustomerInsights
+from crs.domain.transactions.model import TransactionRecord
 from crs.domain.transactions.recorder import Transactions
 from crs.domain.transactions.segment_rules import TenantSegmentRules
 from crs.domain.transactions.segments import Segments
@@ -74,7 +78,6 @@ class Domain:
         self.profiles = Profiles(store, mutation)
         self.cases = Cases(store, mutation, pages)
         self.feedback = Feedback(store, mutation, pages)
-        self.customer360 = Customer360(store, self.profiles, self.cases, self.feedback)
         notification_rules = notification_rules or NotificationRules()
         contact = ProfileContactPreferences(self.profiles, CustomerRecordPreferences(store, notification_rules))
         self.notifications = Notifications(store, mutation, pages, notification_rules, preferences=contact)
@@ -90,15 +93,21 @@ class Domain:
             self.risk_config,
         )
         self.sca = ScaStates(store, self.risk_config)
-        preferences = NoPreferences()
-        self.checkout = Checkout(self.risk, self.sca, HeldInstruments(store), preferences)
+        preferences = ProfilePreferences(self.profiles)
+        self.checkout = Checkout(self.risk, self.sca, AggregateHistory(store), preferences)
         self.lookup = Lookup(store, self.cards, self.velocities, self.risk_config, preferences)
         self.consumers = Consumers(store, mutation)  # change-feed consumers (docs/back-office.md)
-        # Transactions, segments, insights (docs/transactions.md, docs/segments.md): for the 360 view use
-        # transactions.recent(tenant, customer_id, n) and segments.get(tenant, customer_id).
+        # Transactions, segments, insights (docs/transactions.md, docs/segments.md).
         self.segments = Segments(store, mutation, pages, segment_rules)
-        self.transactions = Transactions(store, self.cards, mutation, pages, on_recorded=self.segments.observe)
+        large = LargeOrUnusual(store, notification_rules, self.notifications)
+        after = AfterRecording(
+            [("segments", self.segments.observe), ("risk", self.observe_recorded), ("notifications", large.observe)]
+        )
+        self.transactions = Transactions(store, self.cards, mutation, pages, on_recorded=after)
         self.insights = CustomerInsights(store, self.customers, self.clusters)
+        self.customer360 = Customer360(
+            store, self.profiles, self.cases, self.feedback, self.segments, self.transactions, self.notifications
+        )
 
     async def observe_transaction(self, txn: RiskTxn, ctx: CallContext | None = None) -> None:
         """Feeds one newly recorded transaction to the cluster velocity and the payer's SCA state
@@ -106,6 +115,18 @@ class Domain:
         velocity threshold crossed by the transaction raises the cluster's risk alert at once)."""
         await self.risk.observe(txn, ctx)
         await self.sca.observe(txn)
+
+    async def observe_recorded(self, ctx: CallContext, tenant: str, records: list[TransactionRecord]) -> None:
+        """RecordTransactions' newly recorded transactions (never duplicates): the payments among them feed the
+        cluster velocity (with the call's context: a crossed threshold raises the cluster's alert) and the
+        payers' SCA state, one compare-and-set per cluster and per payer."""
+        txns = await risk_txns(self.store, tenant, records)
+        if not txns:
+            return
+        try:
+            await self.risk.observe_many(txns, ctx)
+        finally:  # the SCA state is fed even when the velocity could not be
+            await self.sca.observe_many(txns)
 
     async def after_change(self, tenant: str, customer_ids: Iterable[str], reason: str) -> None:
         """Brings the customers' identifiers and clusters up to date after a committed change.

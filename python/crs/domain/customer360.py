@@ -3,7 +3,9 @@
 Each section is one method reading by key or from one partition; the sections that depend only on the
 customer id run concurrently (first wave), the ones that need the customer's cluster id or the ids found
 by the first wave run in a second wave. New sources (segments, recent transactions, notifications) become
-one more section method and one more field of ``Customer360View``; no fake data stands in for them.
+one more section method and one more field of ``Customer360View``; no fake data stands in for them. Segments,
+the last transactions and the notification history are first-wave sections (each one keyed read or one
+partition slice per month / one partition).
 """
 
 from __future__ import annotations
@@ -18,15 +20,22 @@ from crs.domain.errors import InvalidArgument, NotFound
 from crs.domain.feedback import Feedback
 from crs.domain.loading import load_many
 from crs.domain.names import Name
+from crs.domain.notifications.service import HistoryItem, Notifications
 from crs.domain.profiles import Profiles
 from crs.domain.records import AccountRecord, CardRecord, CustomerRecord, decode
 from crs.domain.support_records import CaseRecord, FeedbackRecord
+from crs.domain.transactions.model import TransactionRecord
+from crs.domain.transactions.recorder import Transactions
+from crs.domain.transactions.segments import SegmentRecord, Segments
 from crs.storage import schema
 from crs.storage.base import Store
 
 SECTION_LIMIT = 100
 DEFAULT_FEEDBACK = 5
 MAX_FEEDBACK = 50
+DEFAULT_TRANSACTIONS = 10
+DEFAULT_NOTIFICATIONS = 10
+MAX_RECENT = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +48,9 @@ class Customer360View:
     open_cases: list[CaseRecord]
     recent_feedback: list[FeedbackRecord]
     truncated: list[str] = field(default_factory=list)  # names of sections cut at SECTION_LIMIT
+    segments: SegmentRecord | None = None  # None while the customer has no recorded transaction
+    recent_transactions: list[TransactionRecord] = field(default_factory=list)
+    recent_notifications: list[HistoryItem] = field(default_factory=list)
 
 
 def feedback_count(requested: int) -> int:
@@ -47,12 +59,30 @@ def feedback_count(requested: int) -> int:
     return requested or DEFAULT_FEEDBACK
 
 
+def recent_count(path: str, requested: int, default: int) -> int:
+    if requested < 0 or requested > MAX_RECENT:
+        raise InvalidArgument.of(path, f"must be 0 (default {default}) to {MAX_RECENT}")
+    return requested or default
+
+
 class Customer360:
-    def __init__(self, store: Store, profiles: Profiles, cases: Cases, feedback: Feedback) -> None:
+    def __init__(
+        self,
+        store: Store,
+        profiles: Profiles,
+        cases: Cases,
+        feedback: Feedback,
+        segments: Segments,
+        transactions: Transactions,
+        notifications: Notifications,
+    ) -> None:
         self._store = store
         self._profiles = profiles
         self._cases = cases
         self._feedback = feedback
+        self._segments = segments
+        self._transactions = transactions
+        self._notifications = notifications
 
     # -- sections ----------------------------------------------------------------------------------
 
@@ -82,10 +112,23 @@ class Customer360:
         rows = await self._store.scan(schema.cards_by_customer, (tenant, customer_id), limit=SECTION_LIMIT + 1)
         return [str(r.clustering[0]) for r in rows[:SECTION_LIMIT]], len(rows) > SECTION_LIMIT
 
+    async def _activity(
+        self, tenant: str, customer_id: str, n_feedback: int, n_txns: int, n_notices: int
+    ) -> tuple[list[FeedbackRecord], SegmentRecord | None, list[TransactionRecord], list[HistoryItem]]:
+        """Feedback, segments, the last transactions and notifications: independent reads, concurrent."""
+        return await asyncio.gather(
+            self._feedback.recent(tenant, customer_id, n_feedback),
+            self._segments.get(tenant, customer_id),
+            self._transactions.recent(tenant, customer_id, n_txns),
+            self._notifications.recent(tenant, customer_id, n_notices),
+        )
+
     # -- the view ----------------------------------------------------------------------------------
 
-    async def get(self, name: Name, feedback: int) -> Customer360View:
+    async def get(self, name: Name, feedback: int, transactions: int = 0, notifications: int = 0) -> Customer360View:
         n_feedback = feedback_count(feedback)
+        n_txns = recent_count("transaction_count", transactions, DEFAULT_TRANSACTIONS)
+        n_notices = recent_count("notification_count", notifications, DEFAULT_NOTIFICATIONS)
         tenant, cid = name.tenant, name.id
         (
             customer,
@@ -93,14 +136,14 @@ class Customer360:
             (account_ids, more_accounts),
             (card_ids, more_cards),
             cases,
-            recent,
+            (recent, segments, txns, notices),
         ) = await asyncio.gather(
             self._customer(name),
             self._cluster_id(tenant, cid),
             self._account_ids(tenant, cid),
             self._card_ids(tenant, cid),
             self._cases.open_cases(tenant, cid, SECTION_LIMIT),
-            self._feedback.recent(tenant, cid, n_feedback),
+            self._activity(tenant, cid, n_feedback, n_txns, n_notices),
         )
         cluster, profile, accounts, cards = await asyncio.gather(
             self._cluster(tenant, cluster_id),
@@ -112,4 +155,6 @@ class Customer360:
         truncated = [
             s for s, cut in (("accounts", more_accounts), ("cards", more_cards), ("open_cases", more_cases)) if cut
         ]
-        return Customer360View(customer, cluster, accounts, cards, profile, open_cases, recent, truncated)
+        return Customer360View(
+            customer, cluster, accounts, cards, profile, open_cases, recent, truncated, segments, txns, notices
+        )

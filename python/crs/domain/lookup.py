@@ -68,7 +68,7 @@ class Lookup:
                 rec = decode(ClusterRecord, stored.value)
                 cluster = rec if rec.state == ACTIVE else None
         out = AuthorizationContext(found, clusters_of, cluster)
-        prefs = await self._preferences.preferences(tenant, found.card.customer_id)
+        prefs = await self._preferences.preferences(tenant, found.card.customer_id, holder_cluster or "")
         preferred = prefs.default_by_channel[min(prefs.default_by_channel)] if prefs.default_by_channel else ""
         if cluster is None:
             return replace(out, preferred_method=preferred)

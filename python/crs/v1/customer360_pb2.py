@@ -26,12 +26,15 @@ from crs.v1 import account_pb2 as crs_dot_v1_dot_account__pb2
 from crs.v1 import card_pb2 as crs_dot_v1_dot_card__pb2
 from crs.v1 import cluster_pb2 as crs_dot_v1_dot_cluster__pb2
 from crs.v1 import customer_pb2 as crs_dot_v1_dot_customer__pb2
+from crs.v1 import notification_pb2 as crs_dot_v1_dot_notification__pb2
 from crs.v1 import profile_pb2 as crs_dot_v1_dot_profile__pb2
+from crs.v1 import segment_pb2 as crs_dot_v1_dot_segment__pb2
 from crs.v1 import support_pb2 as crs_dot_v1_dot_support__pb2
+from crs.v1 import transaction_pb2 as crs_dot_v1_dot_transaction__pb2
 from google.api import field_behavior_pb2 as google_dot_api_dot_field__behavior__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63rs/v1/customer360.proto\x12\x06\x63rs.v1\x1a\x14\x63rs/v1/account.proto\x1a\x11\x63rs/v1/card.proto\x1a\x14\x63rs/v1/cluster.proto\x1a\x15\x63rs/v1/customer.proto\x1a\x14\x63rs/v1/profile.proto\x1a\x14\x63rs/v1/support.proto\x1a\x1fgoogle/api/field_behavior.proto\"G\n\x15GetCustomer360Request\x12\x16\n\x08\x63ustomer\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x0e\x66\x65\x65\x64\x62\x61\x63k_count\x18\x02 \x01(\x05\"\xb8\x02\n\x0b\x43ustomer360\x12\"\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x10.crs.v1.Customer\x12 \n\x07\x63luster\x18\x02 \x01(\x0b\x32\x0f.crs.v1.Cluster\x12!\n\x08\x61\x63\x63ounts\x18\x03 \x03(\x0b\x32\x0f.crs.v1.Account\x12\x1b\n\x05\x63\x61rds\x18\x04 \x03(\x0b\x32\x0c.crs.v1.Card\x12\x33\n\x11\x65\x66\x66\x65\x63tive_profile\x18\x05 \x01(\x0b\x32\x18.crs.v1.EffectiveProfile\x12\'\n\nopen_cases\x18\x06 \x03(\x0b\x32\x13.crs.v1.SupportCase\x12)\n\x0frecent_feedback\x18\x07 \x03(\x0b\x32\x10.crs.v1.Feedback\x12\x1a\n\x12truncated_sections\x18\x08 \x03(\t2Z\n\x12\x43ustomer360Service\x12\x44\n\x0eGetCustomer360\x12\x1d.crs.v1.GetCustomer360Request\x1a\x13.crs.v1.Customer360B\x1c\n\ncom.crs.v1P\x01Z\x0c\x63rs/v1;crsv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x63rs/v1/customer360.proto\x12\x06\x63rs.v1\x1a\x14\x63rs/v1/account.proto\x1a\x11\x63rs/v1/card.proto\x1a\x14\x63rs/v1/cluster.proto\x1a\x15\x63rs/v1/customer.proto\x1a\x19\x63rs/v1/notification.proto\x1a\x14\x63rs/v1/profile.proto\x1a\x14\x63rs/v1/segment.proto\x1a\x14\x63rs/v1/support.proto\x1a\x18\x63rs/v1/transaction.proto\x1a\x1fgoogle/api/field_behavior.proto\"~\n\x15GetCustomer360Request\x12\x16\n\x08\x63ustomer\x18\x01 \x01(\tB\x04\xe2\x41\x01\x02\x12\x16\n\x0e\x66\x65\x65\x64\x62\x61\x63k_count\x18\x02 \x01(\x05\x12\x19\n\x11transaction_count\x18\x03 \x01(\x05\x12\x1a\n\x12notification_count\x18\x04 \x01(\x05\"\xce\x03\n\x0b\x43ustomer360\x12\"\n\x08\x63ustomer\x18\x01 \x01(\x0b\x32\x10.crs.v1.Customer\x12 \n\x07\x63luster\x18\x02 \x01(\x0b\x32\x0f.crs.v1.Cluster\x12!\n\x08\x61\x63\x63ounts\x18\x03 \x03(\x0b\x32\x0f.crs.v1.Account\x12\x1b\n\x05\x63\x61rds\x18\x04 \x03(\x0b\x32\x0c.crs.v1.Card\x12\x33\n\x11\x65\x66\x66\x65\x63tive_profile\x18\x05 \x01(\x0b\x32\x18.crs.v1.EffectiveProfile\x12\'\n\nopen_cases\x18\x06 \x03(\x0b\x32\x13.crs.v1.SupportCase\x12)\n\x0frecent_feedback\x18\x07 \x03(\x0b\x32\x10.crs.v1.Feedback\x12\x1a\n\x12truncated_sections\x18\x08 \x03(\t\x12\"\n\x08segments\x18\t \x01(\x0b\x32\x10.crs.v1.Segments\x12\x30\n\x13recent_transactions\x18\n \x03(\x0b\x32\x13.crs.v1.Transaction\x12>\n\x14recent_notifications\x18\x0b \x03(\x0b\x32 .crs.v1.NotificationHistoryEntry2Z\n\x12\x43ustomer360Service\x12\x44\n\x0eGetCustomer360\x12\x1d.crs.v1.GetCustomer360Request\x1a\x13.crs.v1.Customer360B\x1c\n\ncom.crs.v1P\x01Z\x0c\x63rs/v1;crsv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -41,10 +44,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'\n\ncom.crs.v1P\001Z\014crs/v1;crsv1'
   _globals['_GETCUSTOMER360REQUEST'].fields_by_name['customer']._loaded_options = None
   _globals['_GETCUSTOMER360REQUEST'].fields_by_name['customer']._serialized_options = b'\342A\001\002'
-  _globals['_GETCUSTOMER360REQUEST']._serialized_start=199
-  _globals['_GETCUSTOMER360REQUEST']._serialized_end=270
-  _globals['_CUSTOMER360']._serialized_start=273
-  _globals['_CUSTOMER360']._serialized_end=585
-  _globals['_CUSTOMER360SERVICE']._serialized_start=587
-  _globals['_CUSTOMER360SERVICE']._serialized_end=677
+  _globals['_GETCUSTOMER360REQUEST']._serialized_start=274
+  _globals['_GETCUSTOMER360REQUEST']._serialized_end=400
+  _globals['_CUSTOMER360']._serialized_start=403
+  _globals['_CUSTOMER360']._serialized_end=865
+  _globals['_CUSTOMER360SERVICE']._serialized_start=867
+  _globals['_CUSTOMER360SERVICE']._serialized_end=957
 # @@protoc_insertion_point(module_scope)

@@ -97,7 +97,7 @@ RECORD_STATUS_DUPLICATE: RecordStatus
 RECORD_STATUS_REJECTED: RecordStatus
 
 class Transaction(_message.Message):
-    __slots__ = ("name", "kind", "amount_minor", "currency_code", "merchant_id", "mcc", "merchant_country", "channel", "card_token", "instrument_account", "result", "decline_reason", "sca_outcome", "sca_exemption", "occur_time", "original_transaction_id", "card", "account", "customer", "cluster", "record_time")
+    __slots__ = ("name", "kind", "amount_minor", "currency_code", "merchant_id", "mcc", "merchant_country", "channel", "card_token", "instrument_account", "result", "decline_reason", "sca_outcome", "sca_exemption", "occur_time", "original_transaction_id", "card", "account", "customer", "cluster", "record_time", "recurring")
     NAME_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     AMOUNT_MINOR_FIELD_NUMBER: _ClassVar[int]
@@ -119,6 +119,7 @@ class Transaction(_message.Message):
     CUSTOMER_FIELD_NUMBER: _ClassVar[int]
     CLUSTER_FIELD_NUMBER: _ClassVar[int]
     RECORD_TIME_FIELD_NUMBER: _ClassVar[int]
+    RECURRING_FIELD_NUMBER: _ClassVar[int]
     name: str
     kind: TransactionKind
     amount_minor: int
@@ -140,7 +141,8 @@ class Transaction(_message.Message):
     customer: str
     cluster: str
     record_time: _timestamp_pb2.Timestamp
-    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[TransactionKind, str]] = ..., amount_minor: _Optional[int] = ..., currency_code: _Optional[str] = ..., merchant_id: _Optional[str] = ..., mcc: _Optional[str] = ..., merchant_country: _Optional[str] = ..., channel: _Optional[_Union[PaymentChannel, str]] = ..., card_token: _Optional[str] = ..., instrument_account: _Optional[str] = ..., result: _Optional[_Union[TransactionResult, str]] = ..., decline_reason: _Optional[str] = ..., sca_outcome: _Optional[_Union[ScaOutcome, str]] = ..., sca_exemption: _Optional[_Union[ScaExemption, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., original_transaction_id: _Optional[str] = ..., card: _Optional[str] = ..., account: _Optional[str] = ..., customer: _Optional[str] = ..., cluster: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    recurring: bool
+    def __init__(self, name: _Optional[str] = ..., kind: _Optional[_Union[TransactionKind, str]] = ..., amount_minor: _Optional[int] = ..., currency_code: _Optional[str] = ..., merchant_id: _Optional[str] = ..., mcc: _Optional[str] = ..., merchant_country: _Optional[str] = ..., channel: _Optional[_Union[PaymentChannel, str]] = ..., card_token: _Optional[str] = ..., instrument_account: _Optional[str] = ..., result: _Optional[_Union[TransactionResult, str]] = ..., decline_reason: _Optional[str] = ..., sca_outcome: _Optional[_Union[ScaOutcome, str]] = ..., sca_exemption: _Optional[_Union[ScaExemption, str]] = ..., occur_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., original_transaction_id: _Optional[str] = ..., card: _Optional[str] = ..., account: _Optional[str] = ..., customer: _Optional[str] = ..., cluster: _Optional[str] = ..., record_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., recurring: _Optional[bool] = ...) -> None: ...
 
 class TransactionInput(_message.Message):
     __slots__ = ("transaction_id", "transaction")

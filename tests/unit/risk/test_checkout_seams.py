@@ -28,7 +28,7 @@ class Stated:
         self.prefs = prefs
         self.asked: list[str] = []
 
-    async def preferences(self, tenant: str, customer_id: str) -> Preferences:
+    async def preferences(self, tenant: str, customer_id: str, cluster_id: str | None = None) -> Preferences:
         self.asked.append(customer_id)
         return self.prefs
 

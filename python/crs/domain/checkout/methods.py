@@ -49,7 +49,9 @@ class PaymentHistory(Protocol):
 
 
 class PaymentPreferences(Protocol):
-    async def preferences(self, tenant: str, customer_id: str) -> Preferences: ...
+    async def preferences(self, tenant: str, customer_id: str, cluster_id: str | None = None) -> Preferences:
+        """``cluster_id``: the customer's cluster when the caller read it already ("" for none)."""
+        ...
 
 
 class HeldInstruments:
@@ -80,7 +82,7 @@ class HeldInstruments:
 class NoPreferences:
     """Default preferences: none stated (ProfileService, issue 8, supplies them once wired)."""
 
-    async def preferences(self, tenant: str, customer_id: str) -> Preferences:
+    async def preferences(self, tenant: str, customer_id: str, cluster_id: str | None = None) -> Preferences:
         return Preferences()
 
 
@@ -113,7 +115,9 @@ def rank(
     preferred = prefs.default_by_channel.get(channel, "")
     if preferred:
         method, _, instrument = preferred.partition(":")
-        m = entry(method, instrument)
+        # A stated instrument the payer holds is that held entry (whatever method name it is listed under).
+        same = [m for (_meth, inst), m in by_key.items() if instrument and inst == instrument]
+        m = same[0] if same else entry(method, instrument)
         m.score += PREFERRED
         m.reasons.append("CUSTOMER_PREFERENCE")
     usual = usual_methods(country)

@@ -10,22 +10,21 @@ last SCA, i.e. towards a challenge, never towards an exemption the regulation do
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from crs.domain.errors import Aborted
-from crs.domain.ids import new_version
 from crs.domain.records import decode, encode
-from crs.domain.risk.backoff import backoff
+from crs.domain.risk.cas_rows import update_rows
 from crs.domain.risk.config import TenantRiskConfig
 from crs.domain.risk.txn import REMOTE_CHANNELS, RESULT_APPROVED, SCA_SUCCEEDED, RiskTxn
 from crs.storage import schema
-from crs.storage.base import ConditionFailed, NotExists, Put, Store, VersionIs
+from crs.storage.base import Key, Record, Store
 
+_WHAT = "the payer's SCA state"
 MAX_PENDING = 50
 MAX_SEEN = 200
 MAX_MERCHANTS = 50
 MAX_SERIES = 50
-_ATTEMPTS = 16
 
 
 @dataclass(slots=True)
@@ -112,24 +111,31 @@ class ScaStates:
         stored = await self._store.get(schema.sca_state_by_customer, (tenant, customer_id))
         return decode(ScaState, stored.value) if stored else ScaState()
 
+    async def observe_many(self, txns: Sequence[RiskTxn]) -> None:
+        """``observe`` for a batch: each payer's transactions applied in order, one compare-and-set per payer
+        (all in one apply where the store checks several conditions atomically)."""
+        by_payer: dict[Key, list[RiskTxn]] = {}
+        for t in txns:
+            if t.customer_id:
+                by_payer.setdefault((t.tenant, t.customer_id), []).append(t)
+        await update_rows(self._store, schema.sca_state_by_customer, list(by_payer), self._updater(by_payer), _WHAT)
+
+    def _updater(self, by_payer: dict[Key, list[RiskTxn]]) -> Callable[[Key, Record | None], tuple[bytes | None, bool]]:
+        def update(key: Key, stored: Record | None) -> tuple[bytes | None, bool]:
+            state = decode(ScaState, stored.value) if stored else ScaState()
+            changed = False
+            for t in by_payer[key]:
+                changed = (
+                    apply_txn(state, t, self._config.of(t.tenant).to_eur_cents(t.amount_minor, t.currency)) or changed
+                )
+            return (encode(state) if changed else None), changed
+
+        return update
+
     async def observe(self, txn: RiskTxn) -> bool:
         """Updates the payer's SCA state from one reported transaction; False for a duplicate or no payer."""
         if not txn.customer_id:
             return False
-        eur = self._config.of(txn.tenant).to_eur_cents(txn.amount_minor, txn.currency)
-        key = (txn.tenant, txn.customer_id)
-        for _attempt in range(_ATTEMPTS):
-            stored = await self._store.get(schema.sca_state_by_customer, key)
-            state = decode(ScaState, stored.value) if stored else ScaState()
-            if not apply_txn(state, txn, eur):
-                return False
-            condition = VersionIs(stored.version) if stored else NotExists()
-            try:
-                await self._store.apply(
-                    [Put(schema.sca_state_by_customer, key, encode(state), new_version(), condition)]
-                )
-                return True
-            except ConditionFailed:
-                await backoff(_attempt)
-                continue
-        raise Aborted("the payer's SCA state kept changing under concurrent writers; retry", "CONCURRENT_MODIFICATION")
+        key: Key = (txn.tenant, txn.customer_id)
+        done = await update_rows(self._store, schema.sca_state_by_customer, [key], self._updater({key: [txn]}), _WHAT)
+        return done[key]

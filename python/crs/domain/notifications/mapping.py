@@ -78,6 +78,8 @@ def events_for_change(
             "amount_minor": str(new.get("amount_minor", "")),
             "currency_code": str(new.get("currency_code", "")),
         }
+        if new.get("reason"):
+            facts["reason"] = str(new["reason"])
         customer = str(new.get("customer_id", ""))
         if customer:
             return [

@@ -82,6 +82,16 @@ class Rules:
     # passed while no dispatcher ran for longer than this stay queued (and visible) but are not sent.
     dispatch_lookback_days: int = 7
     webhook_url: str = ""  # the tenant's own endpoint for WEBHOOK notices ("" = no webhook channel)
+    # LARGE_OR_UNUSUAL_TRANSACTION (docs/notifications.md): a payment at or over the threshold of its currency
+    # (currencies not listed are never "large"), or unusual against the customer's spend in the `usual_months`
+    # UTC months before the payment's month, when those hold at least `unusual_min_payments` payments: an amount
+    # at least `unusual_amount_multiple` times their average in that currency (0: off), or a merchant country
+    # none of them had (`unusual_new_country`).
+    large_transaction_minor: dict[str, int] = field(default_factory=lambda: {"EUR": 1_000_00})
+    usual_months: int = 3
+    unusual_min_payments: int = 5
+    unusual_amount_multiple: int = 10
+    unusual_new_country: bool = True
 
     def kind(self, kind: str) -> KindRule:
         return self.kinds.get(kind, KindRule(enabled=False))
@@ -163,6 +173,11 @@ def parse_rules(tenant: str, raw: Any) -> Rules:
     if not 0 <= rules.default_send_hour <= 23:
         raise ValueError(f"{tenant}.default_send_hour: must be 0..23")
     zoneinfo.ZoneInfo(rules.default_timezone)  # raises on an unknown zone
+    for currency, limit in rules.large_transaction_minor.items():
+        if not (isinstance(currency, str) and len(currency) == 3 and isinstance(limit, int) and limit > 0):
+            raise ValueError(f"{tenant}.large_transaction_minor: must map currency codes to positive minor amounts")
+    if not 1 <= rules.usual_months <= 12 or rules.unusual_min_payments < 1 or rules.unusual_amount_multiple < 0:
+        raise ValueError(f"{tenant}: usual_months 1..12, unusual_min_payments >= 1, unusual_amount_multiple >= 0")
     if rules.max_attempts < 1:
         raise ValueError(f"{tenant}.max_attempts: must be at least 1")
     return rules

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from crs.domain.cards import Cards
@@ -120,6 +121,38 @@ class Risk:
         name = f"tenants/{txn.tenant}/clusters/{cluster.id}"
         await self._alert_if_crossed(ctx, cfg, name, Subject(cluster, []), result)
         return outcome
+
+    async def observe_many(self, txns: Sequence[RiskTxn], ctx: CallContext | None = None) -> list[str]:
+        """``observe`` for a batch (RecordTransactions): one velocity compare-and-set per cluster, and each
+        cluster whose summary score reaches the alert score after the batch gets its alert (assessed once, after
+        the batch's events, rather than after each one)."""
+        live: dict[tuple[str, str], ClusterRecord | None] = {}
+        for t in txns:
+            if t.cluster_id and (t.tenant, t.cluster_id) not in live:
+                try:
+                    live[(t.tenant, t.cluster_id)] = await self._clusters.follow(t.tenant, t.cluster_id)
+                except (FailedPrecondition, NotFound):
+                    live[(t.tenant, t.cluster_id)] = None  # counted under the id reported
+        counted = []
+        for t in txns:
+            rec = live.get((t.tenant, t.cluster_id))
+            counted.append(replace(t, cluster_id=rec.id) if rec is not None else t)
+        outcomes = await self._velocities.observe_many(counted)
+        if ctx is None:
+            return outcomes
+        clusters = {rec.id: rec for rec in live.values() if rec is not None}
+        lifted = {(t.tenant, t.cluster_id) for t, o in zip(counted, outcomes, strict=True) if o == ACCEPTED}
+        now = now_us()
+        for tenant, cluster_id in sorted(lifted):
+            cluster = clusters.get(cluster_id)
+            if cluster is None:
+                continue
+            velocity = await self._velocities.read(tenant, cluster.id, now)
+            cfg = self.config.of(tenant)
+            result = assess(cfg, Facts(now, velocity, cluster))
+            name = f"tenants/{tenant}/clusters/{cluster.id}"
+            await self._alert_if_crossed(ctx, cfg, name, Subject(cluster, []), result)
+        return outcomes
 
     async def _alert_if_crossed(
         self, ctx: CallContext, cfg: RiskConfig, name: str, subject: Subject, result: Assessment

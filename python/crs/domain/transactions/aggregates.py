@@ -3,7 +3,8 @@
 Every counter is a sum, so adding transactions in any order gives the same row; duplicates never reach
 ``add`` (a transaction id is claimed once, in the same atomic write as the aggregate update). Cells are
 ``[count, amount_minor]`` per currency. Spend (approved CAPTURE/TRANSFER) is broken down by day, merchant
-category, channel, merchant and UTC hour; every transaction counts by kind and result.
+category, channel, merchant, instrument, merchant country and UTC hour; every transaction counts by kind and
+result.
 """
 
 from __future__ import annotations
@@ -34,6 +35,9 @@ class MonthAggregate:
     channels: Breakdown = field(default_factory=dict)  # spend
     merchants: Breakdown = field(default_factory=dict)  # spend
     hours: dict[str, int] = field(default_factory=dict)  # spend count by UTC hour "HH"
+    # spend by instrument "cards/{id}" or "accounts/{id}" (kept from when the field was added; older rows lack it)
+    instruments: Breakdown = field(default_factory=dict)
+    countries: Breakdown = field(default_factory=dict)  # spend by merchant country (likewise)
     version: str = ""
 
     def spend(self) -> Cells:
@@ -81,6 +85,12 @@ def add(agg: MonthAggregate, txn: TransactionRecord) -> None:
     _bump(agg.merchants, txn.merchant_id or "unknown", txn.currency, txn.amount_minor)
     hour = f"{when.hour:02d}"
     agg.hours[hour] = agg.hours.get(hour, 0) + 1
+    _bump(agg.instruments, instrument_key(txn), txn.currency, txn.amount_minor)
+    _bump(agg.countries, txn.merchant_country or "unknown", txn.currency, txn.amount_minor)
+
+
+def instrument_key(txn: TransactionRecord) -> str:
+    return f"cards/{txn.card_id}" if txn.card_id else f"accounts/{txn.account_id}"
 
 
 def add_all(agg: MonthAggregate, txns: Iterable[TransactionRecord]) -> None:
@@ -103,6 +113,8 @@ def combine(tenant: str, subject: str, months: Iterable[MonthAggregate]) -> Mont
             (out.mcc, agg.mcc),
             (out.channels, agg.channels),
             (out.merchants, agg.merchants),
+            (out.instruments, agg.instruments),
+            (out.countries, agg.countries),
         ):
             merge_breakdown(mine, theirs)
         for counts, other in ((out.day_counts, agg.day_counts), (out.hours, agg.hours)):

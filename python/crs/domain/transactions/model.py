@@ -64,6 +64,7 @@ class TransactionInput:
     occurred_us: int
     original_id: str = ""
     bad_account: bool = False  # the instrument account name did not parse
+    recurring: bool = False  # part of a recurring series / merchant-initiated (PSD2 Art. 14)
 
 
 @dataclass(slots=True)
@@ -89,6 +90,7 @@ class TransactionRecord:
     original_id: str = ""
     record_us: int = 0
     content_hash: str = ""
+    recurring: bool = False
 
     @property
     def is_spend(self) -> bool:
@@ -104,7 +106,7 @@ def rtime(time_us: int) -> str:
     return str(10**16 - time_us).zfill(17)
 
 
-_CONTENT_FIELDS = tuple(f.name for f in fields(TransactionInput) if f.name != "bad_account")
+_CONTENT_FIELDS = tuple(f.name for f in fields(TransactionInput) if f.name not in ("bad_account", "recurring"))
 
 
 def transaction_name(tenant: str, transaction_id: str) -> str:
@@ -114,6 +116,8 @@ def transaction_name(tenant: str, transaction_id: str) -> str:
 def content_hash(inp: TransactionInput) -> str:
     """What makes two reports of one id the same transaction (everything the switch sent)."""
     fields = [getattr(inp, name) for name in _CONTENT_FIELDS]  # asdict() is slow (deep copies)
+    if inp.recurring:  # hashed only when set: reports recorded before the field existed keep their hash
+        fields.append("recurring")
     return hashlib.sha256(json.dumps(fields).encode()).hexdigest()[:32]
 
 

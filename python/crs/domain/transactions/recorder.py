@@ -151,8 +151,8 @@ class Transactions:
         if recorded and self.on_recorded is not None:
             try:
                 await self.on_recorded(ctx, tenant, recorded)
-            except Exception:  # segments catch up on the next transaction or `crs segments refresh`
-                log.exception("segment evaluation after recording failed")
+            except Exception:  # each consumer catches up on its own (docs/transactions.md "After recording")
+                log.exception("processing after recording failed")
         return [r if r is not None else _rejected("", "INTERNAL", "not processed") for r in results]
 
     async def _drop_recorded(
@@ -244,6 +244,7 @@ class Transactions:
                     original_id=inp.original_id,
                     record_us=now,
                     content_hash=digest,
+                    recurring=inp.recurring,
                 )
             )
         return records
