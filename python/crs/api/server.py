@@ -35,8 +35,9 @@ from crs.api.txn_servicers import InsightServicer, SegmentServicer, TransactionS
 from crs.domain.app import Domain
 from crs.domain.changefeed import outbox
 from crs.domain.clusters.rules import TenantRules
+from crs.domain.notifications.feed_follower import follow_once
 from crs.domain.notifications.rules import NotificationRules
-from crs.domain.notifications.runner import DeliveryConfig, run_forever
+from crs.domain.notifications.runner import DeliveryConfig, FollowFeed, run_forever
 from crs.domain.risk.config import TenantRiskConfig
 from crs.domain.transactions.segment_rules import TenantSegmentRules
 from crs.storage.base import Store
@@ -355,6 +356,13 @@ async def _watch_store(running: Running, interval: float) -> None:
         await asyncio.sleep(interval)
 
 
+def _feed_follower(domain: Domain) -> FollowFeed:
+    async def follow(tenant: str) -> int:
+        return await follow_once(domain.store, domain.consumers, domain.notifications, tenant)
+
+    return follow
+
+
 async def serve(config: ServerConfig) -> None:
     logs.configure(config.log_level)
     log = logs.get()
@@ -369,7 +377,9 @@ async def serve(config: ServerConfig) -> None:
     watcher = asyncio.create_task(_watch_store(running, config.health_interval_seconds))
     parent_watch = asyncio.create_task(_watch_parent(config.worker_of, stop)) if config.worker_of else None
     notifier = (
-        asyncio.create_task(run_forever(running.domain.notifications, running.delivery)) if running.delivery else None
+        asyncio.create_task(run_forever(running.domain.notifications, running.delivery, _feed_follower(running.domain)))
+        if running.delivery
+        else None
     )
     if config.metrics_port and not config.worker_of:
         try:

@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,11 +69,17 @@ def _secret(section: dict[str, Any]) -> bytes:
     return value.encode()
 
 
-async def run_forever(notifications: Notifications, config: DeliveryConfig) -> None:
-    """Every ``interval_seconds``: the scheduler, then the dispatcher, per tenant. Errors are logged, not fatal."""
+FollowFeed = Callable[[str], Awaitable[int]]
+
+
+async def run_forever(notifications: Notifications, config: DeliveryConfig, follow: FollowFeed | None = None) -> None:
+    """Every ``interval_seconds``, per tenant: the change feed's new events (``follow``, see feed_follower.py),
+    the scheduler, then the dispatcher. Errors are logged, not fatal."""
     while True:
         for tenant in config.tenants:
             try:
+                if follow is not None:
+                    await follow(tenant)
                 await notifications.scheduler.run_once(tenant)
                 await notifications.dispatcher.run_once(tenant)
             except Exception:
