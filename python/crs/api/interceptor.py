@@ -82,7 +82,7 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_unary is None:
-            return handler
+            return None  # client/bidi streaming is not wrapped (none is defined): UNIMPLEMENTED, never unauthenticated
         wrapped = self._wrap(method, policy, cast(Behavior, handler.unary_unary))
         return grpc.unary_unary_rpc_method_handler(
             wrapped, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
