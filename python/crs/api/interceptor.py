@@ -146,42 +146,49 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
                 raise
             finally:
                 CURRENT.reset(token)
-        except DomainError as err:
-            code = api_errors.code_of(err).name
-            failure = api_errors.to_status(err)
-        except DeadlineExceeded:
-            code = "DEADLINE_EXCEEDED"
-            failure = api_errors.deadline_status(
-                "the deadline passed before the store work started; nothing was written"
-            )
-        except StoreUnavailable:
-            code = "UNAVAILABLE"
-            failure = api_errors.unavailable_status("the store is unavailable; retry")
         except asyncio.CancelledError:
             code = "CANCELLED"
             raise
-        except Exception as exc:  # never crash, never echo input: log the type only
-            code = "INTERNAL"
-            self._log.error("unhandled", method=method, error_type=type(exc).__name__)
-            failure = api_errors.internal_status()
+        except Exception as exc:
+            code, failure = self._failure(
+                method, exc, "the deadline passed before the store work started; nothing was written"
+            )
         finally:
             DEADLINE.reset(deadline_token)
-            elapsed = time.perf_counter() - started
-            metrics.REQUESTS.labels(method=method, code=code).inc()
-            metrics.DURATION.labels(method=method).observe(elapsed)
-            self._log.info(
-                "rpc",
-                method=method,
-                code=code,
-                latency_ms=round(elapsed * 1000, 3),
-                tenant=principal.tenant if principal else None,
-                actor=principal.key_id if principal else None,
-                request_id=request_id or None,
-                peer=context.peer(),
-                pid=self._pid,
-            )
+            self._finished(method, code, started, principal, context.peer(), request_id)
         assert failure is not None
         await context.abort(failure.code, failure.details, failure.trailing_metadata)
+
+    def _failure(self, method: str, exc: Exception, deadline_detail: str) -> tuple[str, grpc.Status]:
+        """The status code name and the status to abort with for an error raised by a call."""
+        if isinstance(exc, DomainError):
+            return api_errors.code_of(exc).name, api_errors.to_status(exc)
+        if isinstance(exc, DeadlineExceeded):
+            return "DEADLINE_EXCEEDED", api_errors.deadline_status(deadline_detail)
+        if isinstance(exc, StoreUnavailable):
+            return "UNAVAILABLE", api_errors.unavailable_status("the store is unavailable; retry")
+        # never crash, never echo input: log the type only
+        self._log.error("unhandled", method=method, error_type=type(exc).__name__)
+        return "INTERNAL", api_errors.internal_status()
+
+    def _finished(
+        self, method: str, code: str, started: float, principal: Principal | None, peer: str, request_id: str = ""
+    ) -> None:
+        """Metrics and the one log line of a call."""
+        elapsed = time.perf_counter() - started
+        metrics.REQUESTS.labels(method=method, code=code).inc()
+        metrics.DURATION.labels(method=method).observe(elapsed)
+        self._log.info(
+            "rpc",
+            method=method,
+            code=code,
+            latency_ms=round(elapsed * 1000, 3),
+            tenant=principal.tenant if principal else None,
+            actor=principal.key_id if principal else None,
+            request_id=request_id or None,
+            peer=peer,
+            pid=self._pid,
+        )
 
     def _stream(self, method: str, policy: Policy, inner: StreamBehavior) -> StreamBehavior:
         """Server-streaming calls (the change feed): the same authentication, scope check, error mapping and log
@@ -202,36 +209,13 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
                     raise PermissionDenied(f"this API key lacks the '{policy.scope}' scope", "MISSING_SCOPE")
                 async for item in inner(request, context):
                     yield item
-            except DomainError as err:
-                code = api_errors.code_of(err).name
-                failure = api_errors.to_status(err)
-            except DeadlineExceeded:
-                code = "DEADLINE_EXCEEDED"
-                failure = api_errors.deadline_status("the call's deadline passed")
-            except StoreUnavailable:
-                code = "UNAVAILABLE"
-                failure = api_errors.unavailable_status("the store is unavailable; retry")
             except (asyncio.CancelledError, GeneratorExit):
                 code = "CANCELLED"
                 raise
-            except Exception as exc:  # never crash, never echo input: log the type only
-                code = "INTERNAL"
-                self._log.error("unhandled", method=method, error_type=type(exc).__name__)
-                failure = api_errors.internal_status()
+            except Exception as exc:
+                code, failure = self._failure(method, exc, "the call's deadline passed")
             finally:
-                elapsed = time.perf_counter() - started
-                metrics.REQUESTS.labels(method=method, code=code).inc()
-                metrics.DURATION.labels(method=method).observe(elapsed)
-                self._log.info(
-                    "rpc",
-                    method=method,
-                    code=code,
-                    latency_ms=round(elapsed * 1000, 3),
-                    tenant=principal.tenant if principal else None,
-                    actor=principal.key_id if principal else None,
-                    peer=peer,
-                    pid=self._pid,
-                )
+                self._finished(method, code, started, principal, peer)
             if failure is not None:
                 await context.abort(failure.code, failure.details, failure.trailing_metadata)
 
