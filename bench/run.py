@@ -694,8 +694,29 @@ def report(b: Bench) -> str:
         f"| Rust batch ≥ {TARGETS['rust_speedup']:.0f}x pure Python per core | {rust_speedup:.1f}x | "
         f"{_verdict(rust_speedup >= TARGETS['rust_speedup'])} |",
         "",
+        *OTHER_BENCHMARKS,
     ]
     return "\n".join(lines)
+
+
+# Benchmarks of later issues: each is its own bounded script with a committed result naming its machine.
+OTHER_BENCHMARKS = (
+    "## Other benchmarks (their own scripts and results)",
+    "",
+    "| what | script | results |",
+    "| --- | --- | --- |",
+    "| RecordTransactions transactions/s per core, by batch size | `bench/transactions_bench.py` | "
+    "[bench/results/transactions.md](bench/results/transactions.md) |",
+    "| GetCustomer360 latency p50/p99 at fixed concurrency | `bench/customer360_bench.py` | "
+    "[bench/results/customer360.md](bench/results/customer360.md) |",
+    "| GetCheckoutAdvice, GetRiskSignals, GetAuthorizationContext RPS and p99 | `bench/risk_bench.py` | "
+    "[bench/results/risk.md](bench/results/risk.md) |",
+    "| change feed events/s to one consumer, change-to-consumer latency | `bench/feed_bench.py` | "
+    "[bench/results/feed.md](bench/results/feed.md) |",
+    "| cluster index memory and build, reconciliation latency, matching quality | `bench/cluster_index.py`, "
+    "`bench/cluster_reconcile.py`, `bench/matching/evaluate.py` | [bench/results/](bench/results/) |",
+    "",
+)
 
 
 # ----------------------------------------------------------------------------------------------- main
