@@ -23,6 +23,12 @@ from pathlib import Path
 from typing import Any
 
 
+def _env_path(variable: str) -> Path | None:
+    """The default of a path option: the environment variable's value, or unset."""
+    value = os.environ.get(variable)
+    return Path(value) if value else None
+
+
 def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default=os.environ.get("CRS_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("CRS_PORT", "50051")))
@@ -35,13 +41,13 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--keys-file",
         type=Path,
-        default=Path(os.environ["CRS_KEYS_FILE"]) if os.environ.get("CRS_KEYS_FILE") else None,
+        default=_env_path("CRS_KEYS_FILE"),
         help="card-data key file ($CRS_KEYS_FILE; default: $CRS_KEYS or DATA_DIR/keys.json)",
     )
     p.add_argument(
         "--api-keys-file",
         type=Path,
-        default=Path(os.environ["CRS_API_KEYS_FILE"]) if os.environ.get("CRS_API_KEYS_FILE") else None,
+        default=_env_path("CRS_API_KEYS_FILE"),
         help="API key hashes ($CRS_API_KEYS_FILE; default: $CRS_API_KEYS or DATA_DIR/api-keys.json)",
     )
     p.add_argument(
@@ -57,16 +63,12 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
         help="on SIGTERM, seconds NOT_SERVING before the listener closes, so health-watching clients move away "
         "($CRS_DRAIN_DELAY)",
     )
-    p.add_argument(
-        "--tls-cert", type=Path, default=Path(os.environ["CRS_TLS_CERT"]) if os.environ.get("CRS_TLS_CERT") else None
-    )
-    p.add_argument(
-        "--tls-key", type=Path, default=Path(os.environ["CRS_TLS_KEY"]) if os.environ.get("CRS_TLS_KEY") else None
-    )
+    p.add_argument("--tls-cert", type=Path, default=_env_path("CRS_TLS_CERT"))
+    p.add_argument("--tls-key", type=Path, default=_env_path("CRS_TLS_KEY"))
     p.add_argument(
         "--tls-client-ca",
         type=Path,
-        default=Path(os.environ["CRS_TLS_CLIENT_CA"]) if os.environ.get("CRS_TLS_CLIENT_CA") else None,
+        default=_env_path("CRS_TLS_CLIENT_CA"),
         help="require client certificates signed by this CA (mTLS)",
     )
     p.add_argument(
@@ -79,33 +81,33 @@ def _serve_args(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--cluster-rules",
         type=Path,
-        default=Path(os.environ["CRS_CLUSTER_RULES"]) if os.environ.get("CRS_CLUSTER_RULES") else None,
+        default=_env_path("CRS_CLUSTER_RULES"),
         help="per-tenant cluster link rules, JSON ($CRS_CLUSTER_RULES; docs/clusters.md)",
     )
     p.add_argument(
         "--notification-rules",
         type=Path,
-        default=Path(os.environ["CRS_NOTIFICATION_RULES"]) if os.environ.get("CRS_NOTIFICATION_RULES") else None,
+        default=_env_path("CRS_NOTIFICATION_RULES"),
         help="per-tenant notification rules and late-payment workflow, JSON ($CRS_NOTIFICATION_RULES; "
         "docs/notifications.md)",
     )
     p.add_argument(
         "--notification-delivery",
         type=Path,
-        default=Path(os.environ["CRS_NOTIFICATION_DELIVERY"]) if os.environ.get("CRS_NOTIFICATION_DELIVERY") else None,
+        default=_env_path("CRS_NOTIFICATION_DELIVERY"),
         help="notification adapters (SMTP, webhook, SMS), tenants and interval, JSON; unset: nothing is sent "
         "($CRS_NOTIFICATION_DELIVERY; docs/notifications.md)",
     )
     p.add_argument(
         "--risk-rules",
         type=Path,
-        default=Path(os.environ["CRS_RISK_RULES"]) if os.environ.get("CRS_RISK_RULES") else None,
+        default=_env_path("CRS_RISK_RULES"),
         help="per-tenant risk thresholds, SCA settings and EUR rates, JSON ($CRS_RISK_RULES; docs/risk.md)",
     )
     p.add_argument(
         "--segment-rules",
         type=Path,
-        default=Path(os.environ["CRS_SEGMENT_RULES"]) if os.environ.get("CRS_SEGMENT_RULES") else None,
+        default=_env_path("CRS_SEGMENT_RULES"),
         help="per-tenant segment rules, JSON ($CRS_SEGMENT_RULES; docs/segments.md)",
     )
     f = p.add_argument_group("change feed (docs/back-office.md)")
