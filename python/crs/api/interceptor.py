@@ -63,16 +63,30 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
         self._in_flight = 0
         self._pid = os.getpid()  # which worker of `crs serve --workers N` served the call
         self._log = logs.get()
+        # The wrapped handler of each method, built on its first call: the hot path neither rebuilds the
+        # closure and handler nor re-resolves its metric children per call.
+        self._handlers: dict[str, grpc.RpcMethodHandler[Any, Any] | None] = {}
 
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler[Any, Any] | None]],
         handler_call_details: grpc.HandlerCallDetails,
     ) -> grpc.RpcMethodHandler[Any, Any] | None:
-        handler = await continuation(handler_call_details)
         method = handler_call_details.method
+        cached = self._handlers.get(method)
+        if cached is not None:
+            return cached
+        handler = await continuation(handler_call_details)
         if handler is None or method.startswith(PUBLIC_PREFIXES):
             return handler
+        wrapped = self._wrap_handler(method, handler)
+        if wrapped is not None:
+            self._handlers[method] = wrapped
+        return wrapped
+
+    def _wrap_handler(
+        self, method: str, handler: grpc.RpcMethodHandler[Any, Any]
+    ) -> grpc.RpcMethodHandler[Any, Any] | None:
         policy = POLICIES.get(method, Policy("admin"))
         if handler.unary_stream is not None:
             stream = self._stream(method, policy, cast(StreamBehavior, handler.unary_stream))
@@ -89,6 +103,8 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
         )
 
     def _wrap(self, method: str, policy: Policy, inner: Behavior) -> Behavior:
+        in_flight = metrics.IN_FLIGHT.labels(method=method)
+
         async def behavior(request: Message, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
             if self._max_concurrent and self._in_flight >= self._max_concurrent:
                 metrics.SHED.labels(method=method).inc()
@@ -98,7 +114,6 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
                     "server overloaded: too many calls in flight; retry with backoff",
                 )
             self._in_flight += 1
-            in_flight = metrics.IN_FLIGHT.labels(method=method)
             in_flight.inc()
             try:
                 return await self._call(method, policy, inner, request, context)
@@ -121,6 +136,7 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
         principal: Principal | None = None
         code = "OK"
         failure: grpc.Status | None = None
+        peer = context.peer() or ""
         remaining = context.time_remaining()
         deadline_token = DEADLINE.set(None if remaining is None else time.monotonic() + remaining)
         try:
@@ -131,9 +147,11 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
                 principal,
                 method,
                 request_id,
-                # keyed: the request may hold a PAN, and this hash is stored with the request_id
-                self._keyring.mac("request-hash/v1", request.SerializeToString(deterministic=True)).hex(),
-                context.peer() or "",
+                # Keyed (the request may hold a PAN); only a call with a request_id stores or compares it.
+                self._keyring.mac("request-hash/v1", request.SerializeToString(deterministic=True)).hex()
+                if request_id
+                else "",
+                peer,
             )
             token = CURRENT.set(ctx)
             try:
@@ -155,7 +173,7 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
             )
         finally:
             DEADLINE.reset(deadline_token)
-            self._finished(method, code, started, principal, context.peer(), request_id)
+            self._finished(method, code, started, principal, peer, request_id)
         assert failure is not None
         await context.abort(failure.code, failure.details, failure.trailing_metadata)
 
@@ -176,18 +194,16 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
     ) -> None:
         """Metrics and the one log line of a call."""
         elapsed = time.perf_counter() - started
-        metrics.REQUESTS.labels(method=method, code=code).inc()
-        metrics.DURATION.labels(method=method).observe(elapsed)
-        self._log.info(
-            "rpc",
-            method=method,
-            code=code,
-            latency_ms=round(elapsed * 1000, 3),
-            tenant=principal.tenant if principal else None,
-            actor=principal.key_id if principal else None,
-            request_id=request_id or None,
-            peer=peer,
-            pid=self._pid,
+        metrics.request_done(method, code, elapsed)
+        logs.rpc_line(
+            method,
+            code,
+            round(elapsed * 1000, 3),
+            principal.tenant if principal else None,
+            principal.key_id if principal else None,
+            request_id or None,
+            peer,
+            self._pid,
         )
 
     def _stream(self, method: str, policy: Policy, inner: StreamBehavior) -> StreamBehavior:

@@ -13,6 +13,7 @@ label values only; key material never reaches this module.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 from prometheus_client import multiprocess as _multiprocess
@@ -65,6 +66,33 @@ KEY_IDS = Gauge(
     ["key_id", "active"],
     multiprocess_mode="max",
 )
+
+
+# Labelled children, resolved once per label set: ``labels()`` takes a lock and validates on every call, and
+# these are on every call's path (a method, a status code, a table and an operation are a small fixed set).
+_REQUEST_CHILDREN: dict[tuple[str, str], Any] = {}
+_DURATION_CHILDREN: dict[str, Any] = {}
+_STORE_CHILDREN: dict[tuple[str, str], Any] = {}
+
+
+def request_done(method: str, code: str, seconds: float) -> None:
+    """One finished RPC: its count by status code and its latency."""
+    counter = _REQUEST_CHILDREN.get((method, code))
+    if counter is None:
+        counter = _REQUEST_CHILDREN[(method, code)] = REQUESTS.labels(method=method, code=code)
+    histogram = _DURATION_CHILDREN.get(method)
+    if histogram is None:
+        histogram = _DURATION_CHILDREN[method] = DURATION.labels(method=method)
+    counter.inc()
+    histogram.observe(seconds)
+
+
+def store_op_done(table: str, op: str, seconds: float) -> None:
+    """One store operation's latency, by table and operation."""
+    histogram = _STORE_CHILDREN.get((table, op))
+    if histogram is None:
+        histogram = _STORE_CHILDREN[(table, op)] = STORE_DURATION.labels(table=table, op=op)
+    histogram.observe(seconds)
 
 
 def set_cluster_index_size(n: int) -> None:
