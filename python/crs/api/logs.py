@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import re
@@ -13,7 +14,7 @@ import structlog
 
 from crs.domain.pan_text import mask_pans
 
-__all__ = ["configure", "get", "mask_pans", "mask_processor"]
+__all__ = ["configure", "get", "mask_pans", "mask_processor", "rpc_line"]
 
 
 def _mask_value(value: Any) -> Any:
@@ -52,7 +53,49 @@ class LibraryJsonFormatter(logging.Formatter):
         return json.dumps(event, default=str)
 
 
+_RPC_LINES = {"enabled": True}  # whether INFO lines are written (set by ``configure``)
+
+
+def rpc_line(
+    method: str,
+    code: str,
+    latency_ms: float,
+    tenant: str | None,
+    actor: str | None,
+    request_id: str | None,
+    peer: str,
+    pid: int,
+) -> None:
+    """The per-call "rpc" line, written without the structlog processor chain (it is on every call's path).
+
+    The same JSON, field order and masking as ``get().info("rpc", ...)`` with the processors of ``configure``:
+    the caller-supplied values (request_id, peer) go through ``mask_pans``; the others are the server's own
+    (registered method names, status code names, tenant and key ids from the key file).
+    """
+    if not _RPC_LINES["enabled"]:
+        return
+    if request_id is not None and not _UUID.match(request_id):
+        request_id = mask_pans(request_id)
+    now = dt.datetime.now(tz=dt.UTC).isoformat().replace("+00:00", "Z")
+    event = {
+        "method": method,
+        "code": code,
+        "latency_ms": latency_ms,
+        "tenant": tenant,
+        "actor": actor,
+        "request_id": request_id,
+        "peer": mask_pans(peer),
+        "pid": pid,
+        "event": "rpc",
+        "level": "info",
+        "timestamp": now,
+    }
+    sys.stderr.write(json.dumps(event) + "\n")
+    sys.stderr.flush()
+
+
 def configure(level: str = "INFO") -> None:
+    _RPC_LINES["enabled"] = getattr(logging, level.upper(), logging.INFO) <= logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(LibraryJsonFormatter())
     root = logging.getLogger()
