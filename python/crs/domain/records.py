@@ -7,6 +7,8 @@ import time
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, TypeVar
 
+import orjson
+
 T = TypeVar("T")
 
 
@@ -156,7 +158,16 @@ def _plain(record: Any) -> dict[str, Any]:
 
 
 def decode(cls: type[T], data: bytes) -> T:
-    return _build(cls, json.loads(data))
+    return _build(cls, loads(data))
+
+
+def loads(data: bytes) -> Any:
+    """``json.loads``, parsed by orjson (several times faster on every read path). What orjson refuses but the
+    standard library reads (integers beyond 64 bits, NaN written by ``json.dumps``) goes to ``json.loads``."""
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
 
 
 _NESTED: dict[tuple[str, str], type] = {
