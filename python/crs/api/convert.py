@@ -20,9 +20,8 @@ from crs.v1 import account_pb2, audit_pb2, card_pb2, common_pb2, customer_pb2, r
 def ts(us: int) -> timestamp_pb2.Timestamp | None:
     if not us:
         return None
-    out = timestamp_pb2.Timestamp()
-    out.FromMicroseconds(us)
-    return out
+    seconds, micros = divmod(us, 1_000_000)  # what Timestamp.FromMicroseconds does, without its Python layers
+    return timestamp_pb2.Timestamp(seconds=seconds, nanos=micros * 1000)
 
 
 def date_in(d: date_pb2.Date) -> tuple[int, int, int]:
@@ -134,9 +133,13 @@ def relationship_out(r: RelationshipRecord) -> relationship_pb2.Relationship:
     return out
 
 
+_BRANDS: dict[str, int] = {name.removeprefix("CARD_BRAND_"): number for name, number in card_pb2.CardBrand.items()}
+
+
 def brand_out(brand: str) -> int:
-    value: int = card_pb2.CardBrand.Value(f"CARD_BRAND_{brand}") if brand else 0
-    return value
+    if not brand:
+        return 0
+    return _BRANDS[brand]  # a brand the enum lacks is a bug: KeyError, as CardBrand.Value raised ValueError
 
 
 def card_out(r: CardRecord) -> card_pb2.Card:
