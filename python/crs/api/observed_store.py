@@ -31,6 +31,7 @@ class ObservedStore(Store):
     def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.atomic_conditions = inner.atomic_conditions
+        self.inline_reads = inner.inline_reads
 
     async def _run(self, table: str, op: str, work: Callable[[], Awaitable[T]]) -> T:
         started = _check_deadline(table, op)

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 
-from crs.domain import etags
+from crs.domain import etags, reads
 from crs.domain.accounts import CLOSED as ACCOUNT_CLOSED
 from crs.domain.accounts import FROZEN as ACCOUNT_FROZEN
 from crs.domain.clusters.records import ACTIVE as CLUSTER_ACTIVE
@@ -245,8 +245,10 @@ class Profiles:
             cluster = await self._cluster_profile(customer.tenant, cluster_id)
         else:
             cluster_id = known_cluster
-            stored_own, cluster = await asyncio.gather(
-                self._store.get(schema.profiles_by_customer, key), self._cluster_profile(customer.tenant, cluster_id)
+            stored_own, cluster = await reads.both(
+                self._store,
+                self._store.get(schema.profiles_by_customer, key),
+                self._cluster_profile(customer.tenant, cluster_id),
             )
         own = _decode_profile(Name(customer.tenant, CUSTOMERS, customer.id), stored_own)
         return merge(customer.tenant, customer.id, cluster_id, own, cluster, customer.preferred_language)
@@ -258,8 +260,8 @@ class Profiles:
         key = (tenant, customer_id)
         if cluster_id is None:
             cluster_id = await self._cluster_of(tenant, customer_id)
-        stored_own, cluster = await asyncio.gather(
-            self._store.get(schema.profiles_by_customer, key), self._cluster_profile(tenant, cluster_id)
+        stored_own, cluster = await reads.both(
+            self._store, self._store.get(schema.profiles_by_customer, key), self._cluster_profile(tenant, cluster_id)
         )
         own = _decode_profile(Name(tenant, CUSTOMERS, customer_id), stored_own)
         return merge(tenant, customer_id, cluster_id, own, cluster, "")

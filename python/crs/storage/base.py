@@ -107,6 +107,9 @@ class Store(abc.ABC):
     # True when ``apply`` checks every condition of a change atomically, so a change may hold several
     # compare-and-sets (SQLite: one transaction). Cassandra applies its compare-and-sets one row at a time.
     atomic_conditions: bool = False
+    # True when single-row reads complete without waiting on anything (SQLite's page cache, on the event loop):
+    # running such reads concurrently buys nothing and costs a task each. Cassandra's reads are network trips.
+    inline_reads: bool = False
 
     @abc.abstractmethod
     async def get(self, table: Table, key: Key) -> Record | None: ...

@@ -52,6 +52,7 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 class EmbeddedStore(Store):
     atomic_conditions = True  # every apply is one SQLite transaction
+    inline_reads = True  # get/scan run on the event loop against the page cache (see the module docstring)
 
     def __init__(self, path: Path, tables: Sequence[Table] = ALL_TABLES) -> None:
         self._path = path
