@@ -209,7 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--scopes", required=True, help="comma-separated: read,write,tokenize,detokenize,pii,admin")
     add.add_argument("--id", dest="key_id", default="")
 
-    _seed_args(sub.add_parser("seed", help="bulk-load synthetic customers, accounts and cards (embedded store)"))
+    _seed_args(sub.add_parser("seed", help="bulk-load synthetic customers, accounts and cards"))
 
     customers = sub.add_parser("customers", help="read customers").add_subparsers(dest="action", required=True)
     for action in ("get", "list", "search"):
@@ -391,6 +391,13 @@ def _seed_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--salt", type=int, default=0, help="selects the synthetic PAN sequence")
     p.add_argument("--start", type=int, default=0, help="first customer index (to extend an earlier seed)")
     p.add_argument("--manifest", type=Path, help="write tenant, salt, counts and sample tokens here (no PANs)")
+    p.add_argument(
+        "--store",
+        choices=["embedded", "cassandra"],
+        default=os.environ.get("CRS_STORE", "embedded"),
+        help="embedded: DATA_DIR/crs.db; cassandra: --keyspace (migrated first with `crs migrate`)",
+    )
+    _cassandra_args(p)
 
 
 def _seed(args: argparse.Namespace) -> int:
@@ -400,7 +407,15 @@ def _seed(args: argparse.Namespace) -> int:
     if args.customers < 1:
         print("crs seed: --customers must be at least 1", file=sys.stderr)
         return 2
-    config = ServerConfig(data_dir=args.data_dir, keys_file=args.keys_file)
+    config = ServerConfig(
+        data_dir=args.data_dir,
+        store=args.store,
+        keys_file=args.keys_file,
+        contact_points=tuple(h.strip() for h in args.contact_points.split(",") if h.strip()),
+        cassandra_port=args.cassandra_port,
+        keyspace=args.keyspace,
+        local_dc=args.local_dc,
+    )
     keyring = load_keyring(config)
 
     async def run() -> None:
@@ -416,7 +431,13 @@ def _seed(args: argparse.Namespace) -> int:
             f"{result.per_second:.0f} customers/s"
         )
 
-    asyncio.run(run())
+    from crs.storage.base import StoreUnavailable
+
+    try:
+        asyncio.run(run())
+    except (ValueError, StoreUnavailable) as e:  # no keyspace / not migrated, Cassandra unreachable
+        print(f"crs seed: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

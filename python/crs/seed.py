@@ -5,9 +5,11 @@ Every row is written by the service's own domain code (``Customers.create``, ``A
 CreateCustomer and RegisterCard), so the rows are exactly the ones the RPCs write, audit events and
 customer clusters included. What makes it fast is only *where* the writes go: ``BufferedStore`` takes each change's
 ``apply`` into memory (checking its conditions against what is stored plus what is buffered) and hands
-many changes to the real store's ``apply`` as one transaction. Card numbers are tokenized in chunks
-through the Rust batch path (``KeyRing.fingerprint_pans`` / ``seal_pans`` via ``Vault.tokenize_batch``),
-so ``Cards.register`` finds each PAN already vaulted and seals nothing itself.
+many changes to the real store's ``apply`` as one transaction (embedded store). A store with ``apply_bulk``
+(Cassandra, where one change's writes go in one logged batch, far too small for thousands of rows) gets the net
+write of each row instead, conditional ones as lightweight transactions, a bounded number in flight. Card
+numbers are tokenized in chunks through the Rust batch path (``KeyRing.fingerprint_pans`` / ``seal_pans`` via
+``Vault.tokenize_batch``), so ``Cards.register`` finds each PAN already vaulted and seals nothing itself.
 
 PANs are synthetic: ``synthetic_pan(salt, i)`` is a bijection of ``i`` into a 9-digit space under a test
 BIN, with a correct Luhn digit, so N seeded customers never collide and a load test can re-derive any
@@ -21,8 +23,9 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from crs._core import KeyRing
 from crs.domain.app import Domain
@@ -31,7 +34,9 @@ from crs.domain.customers import KIND_PERSON, CustomerInput, NationalIdInput
 from crs.domain.names import Name
 from crs.domain.vault import Tokenized
 from crs.storage.base import (
+    Condition,
     ConditionFailed,
+    Delete,
     Key,
     NotExists,
     Put,
@@ -85,6 +90,29 @@ def card_id(index: int) -> str:
 
 
 Overlay = dict[tuple[str, Key], dict[Key, Record | None]]  # (table, partition) -> clustering -> row or deleted
+NetWrites = dict[tuple[str, Key], tuple[Condition | None, Write]]  # row -> (first write's condition, last write)
+
+
+@runtime_checkable
+class BulkStore(Protocol):
+    """A store that loads many independent row writes (at most one per row) faster than as one ``apply``."""
+
+    async def apply_bulk(self, writes: Sequence[Write]) -> None: ...
+
+
+def net_writes(net: NetWrites) -> tuple[list[Write], list[Write]]:
+    """One write per row for a batch of buffered changes: the row's last write under its *first* write's
+    condition (the one that refers to the stored row; later conditions referred to rows of the batch itself and
+    were checked when buffered). Also returns the rows created under ``NotExists`` and deleted again within the
+    batch: nothing to write, but they must still be absent from the store."""
+    writes: list[Write] = []
+    absent: list[Write] = []
+    for first, last in net.values():
+        if isinstance(last, Delete) and isinstance(first, NotExists):
+            absent.append(last)
+        else:
+            writes.append(replace(last, condition=first))
+    return writes, absent
 
 
 class BufferedStore(Store):
@@ -94,6 +122,9 @@ class BufferedStore(Store):
     checked when a change is buffered (against stored plus buffered rows) and again by ``inner.apply`` on
     flush. One flush runs (on the store's writer thread) while the next batch is built. Only for bulk
     loading by one process into a store nobody else writes meanwhile.
+
+    A ``BulkStore`` inner store (Cassandra) is flushed with ``apply_bulk`` of the batch's net writes
+    (``net_writes``): one write per row, the conditional ones checked again by the store as it writes them.
     """
 
     def __init__(self, inner: Store, flush_writes: int = 20_000) -> None:
@@ -103,6 +134,8 @@ class BufferedStore(Store):
         self._overlay: Overlay = {}
         self._flushing: Overlay = {}  # the batch being written while the next one is built
         self._flush_task: asyncio.Task[None] | None = None
+        self._net: NetWrites = {}  # only for a BulkStore inner store
+        self._bulk = isinstance(inner, BulkStore)
         self.flushed_writes = 0
 
     def _buffered(self, table: Table, key: Key) -> tuple[bool, Record | None]:
@@ -160,6 +193,10 @@ class BufferedStore(Store):
             partition, clustering = w.table.split(w.key)
             rows = self._overlay.setdefault((w.table.name, partition), {})
             rows[clustering] = Record(w.value, w.version) if isinstance(w, Put) else None
+            if self._bulk:
+                row = (w.table.name, w.key)
+                earlier = self._net.get(row)
+                self._net[row] = (w.condition if earlier is None else earlier[0], w)
         self._pending.extend(writes)
         if len(self._pending) >= self._flush_writes:
             await self._start_flush()
@@ -176,11 +213,21 @@ class BufferedStore(Store):
         if not self._pending:
             return
         pending, self._pending = self._pending, []
+        net, self._net = self._net, {}
         self._flushing, self._overlay = self._overlay, {}
 
         async def write() -> None:
-            await self.inner.apply(pending)
-            self.flushed_writes += len(pending)
+            if not isinstance(self.inner, BulkStore):
+                await self.inner.apply(pending)
+                self.flushed_writes += len(pending)
+                return
+            writes, absent = net_writes(net)
+            for w in absent:
+                current = await self.inner.get(w.table, w.key)
+                if current is not None:
+                    raise ConditionFailed(w, current)
+            await self.inner.apply_bulk(writes)
+            self.flushed_writes += len(writes)
 
         self._flush_task = asyncio.create_task(write())
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -45,6 +45,7 @@ from crs.storage.schema import ALL_TABLES
 _RETRYABLE_SERVER_ERRORS = frozenset({0x0000, 0x1000, 0x1001, 0x1002, 0x1100, 0x1200, 0x1300, 0x1500, 0x1700})
 _CLAIM_CONCURRENCY = 64
 _READ_CONCURRENCY = 128
+_BULK_CONCURRENCY = 128  # statements in flight during a bulk load (apply_bulk)
 
 
 def make_cluster(
@@ -254,6 +255,48 @@ class CassandraStore(Store):
                 stmt, params = self._plain(w)
                 batch.add(stmt, params)
             await self._run(batch)
+
+    async def apply_bulk(self, writes: Sequence[Write], concurrency: int = _BULK_CONCURRENCY) -> None:
+        """Bulk loading only (``crs seed``): many independent writes, at most one per row, NOT one atomic change.
+
+        ``apply`` puts a change's unconditional writes in one logged batch; thousands of rows of many partitions
+        are far over Cassandra's batch size limits, so a bulk load goes here instead. The conditional writes run
+        first, each as the same lightweight transaction ``apply`` runs (so every condition is still checked by
+        Cassandra), at most ``concurrency`` in flight; if one does not apply, ``ConditionFailed`` is raised and
+        none of the unconditional writes is sent (conditional ones that landed stay: a failed bulk load leaves a
+        partial keyspace). Then every unconditional write is its own statement, ``concurrency`` in flight.
+        """
+        seen: set[tuple[str, Key]] = set()
+        for w in writes:
+            if (w.table.name, w.key) in seen:
+                raise ValueError(f"apply_bulk: two writes of one row of {w.table.name}")
+            seen.add((w.table.name, w.key))
+        conditional = [w for w in writes if w.condition is not None and w.table is not schema.idempotency_by_request]
+        plain = [w for w in writes if w.condition is None or w.table is schema.idempotency_by_request]
+        await self._bounded(conditional, self._conditional, concurrency)
+
+        async def put(w: Write) -> None:
+            stmt, params = self._plain(replace(w, condition=None))
+            await self._run(stmt, params)
+
+        await self._bounded(plain, put, concurrency)
+
+    @staticmethod
+    async def _bounded(items: Sequence[Write], run: Callable[[Write], Awaitable[None]], concurrency: int) -> None:
+        """``run`` on every item, ``concurrency`` at a time; the first failure cancels the rest and is raised."""
+        pending = iter(items)
+
+        async def worker() -> None:
+            for w in pending:
+                await run(w)
+
+        try:
+            async with asyncio.TaskGroup() as group:
+                for _ in range(min(concurrency, len(items))):
+                    group.create_task(worker())
+        except BaseExceptionGroup as e:
+            errors = list(e.exceptions)
+            raise next((x for x in errors if isinstance(x, ConditionFailed)), errors[0]) from None
 
     async def _claim_all(self, claims: list[Write], made: list[Write]) -> None:
         """Insert-if-not-exists claims in waves of _CLAIM_CONCURRENCY; stop at the first wave with a failure."""
