@@ -22,13 +22,15 @@ import platform
 import random
 import resource
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +42,7 @@ import grpc
 
 from bench.capacity import render as render_capacity
 from crs.seed import synthetic_pan
-from loadtests.harness import REPO_ROOT, TENANT, LocalServer, Workspace, python_env, serve_flags
+from loadtests.harness import CLK_TCK, REPO_ROOT, TENANT, LocalServer, Workspace, python_env, serve_flags
 
 GHZ = REPO_ROOT / ".tools" / "bin" / "ghz"
 PY_SPY = Path(sys.executable).with_name("py-spy")
@@ -293,6 +295,94 @@ class Bench:
                     self.log(f"cost {which} {m.label}: {run.cpu_us_per_req:.0f} CPU-us/req at {rps:.0f} rps")
         return {w: {label: _median_cost(runs) for label, runs in by.items()} for w, by in out.items()}
 
+    def cassandra(self, root: Path, small_ws: Workspace, small_files: dict[str, Path], rate: float) -> dict[str, Any]:
+        """CPU-µs per request of the CRS server on one local Cassandra node vs the embedded store (small data set),
+        and of the Cassandra JVM, at one fixed rate, alternated with the embedded server. Everything started here
+        (node, servers) is stopped here, also on errors; a node that was already running is reused and left."""
+        a = self.args
+        try:
+            node = CassandraNode.start_or_reuse(root / "cassandra-node")
+        except (RuntimeError, OSError, subprocess.TimeoutExpired) as e:
+            self.log(f"cassandra: skipped: {e}")
+            return {"skipped": f"Cassandra could not be started: {str(e).strip()[:300]}"}
+        keyspace = "crs_bench_" + uuid.uuid4().hex[:8]
+        counters: CqlCounters | None = None
+        try:
+            from crs.storage.migrate import migrate
+
+            self.log(
+                f"cassandra: node pid {node.pid} ({'started here' if node.home else 'reused'}), keyspace {keyspace}"
+            )
+            migrate([CASSANDRA_HOST], keyspace, CASSANDRA_DC, 1)
+            store_args = (
+                "--store", "cassandra", "--contact-points", CASSANDRA_HOST, "--keyspace", keyspace,
+                "--local-dc", CASSANDRA_DC,
+            )  # fmt: skip
+            ws = Workspace(root / "cassandra")
+            manifest = ws.seed(a.small_customers, salt=1, timeout=3600, extra_args=store_args)
+            self.log(f"cassandra: seeded {manifest['customers']} customers in {manifest['seconds']:.1f} s")
+            files = write_requests(ws, manifest, 3)
+            counters = CqlCounters(keyspace)
+            with LocalServer(small_ws) as embedded, LocalServer(ws, store_args) as cass:
+                context = has_method(cass, "crs.v1.LookupService/GetAuthorizationContext")
+                ms = {m.label: m for m in methods(files, context) if m.label in COST_METHODS}
+                emb_ms = {m.label: m for m in methods(small_files, context) if m.label in ms}
+                # Both stores at one rate the Cassandra server sustains: at most half its own peak.
+                cass_peak = {label: self.measure(cass, ws, m).rps for label, m in ms.items()}
+                phase_rate = min(rate, 0.5 * min(cass_peak.values())) if rate else 0.5 * min(cass_peak.values())
+                self.log(f"cassandra: peak {cass_peak}, measuring at {phase_rate:.0f} rps")
+                idle0, t0 = node.cpu_seconds(), time.monotonic()
+                time.sleep(3)
+                idle_ms_per_s = (node.cpu_seconds() - idle0) * 1e3 / (time.monotonic() - t0)
+                runs: dict[str, dict[str, list[Run]]] = {"embedded": {}, "cassandra": {}}
+                jvm: dict[str, list[float]] = {}
+                queries: dict[str, list[float]] = {}
+                cql: dict[str, list[float]] = {}
+                for r in range(max(3, a.rounds)):
+                    for label in ms:
+                        run = self.measure(embedded, small_ws, emb_ms[label], rps=phase_rate)
+                        runs["embedded"].setdefault(label, []).append(run)
+                        before = counters.snapshot()
+                        jvm0 = node.cpu_seconds()
+                        run = self.measure(cass, ws, ms[label], rps=phase_rate)
+                        jvm_us = (node.cpu_seconds() - jvm0) * 1e6 / max(1, run.count)
+                        after = counters.snapshot()
+                        runs["cassandra"].setdefault(label, []).append(run)
+                        jvm.setdefault(label, []).append(jvm_us)
+                        n = max(1, run.count)
+                        queries.setdefault(label, []).append(
+                            sum(after[k] - before[k] for k in ("read", "write", "scan")) / n
+                        )
+                        cql.setdefault(label, []).append((after["cql_requests"] - before["cql_requests"]) / n)
+                        self.log(
+                            f"cassandra round {r + 1} {label}: CRS {run.cpu_us_per_req:.0f} CPU-us/req, "
+                            f"JVM {jvm_us:.0f}, {queries[label][-1]:.2f} queries/call "
+                            f"(embedded {runs['embedded'][label][-1].cpu_us_per_req:.0f})"
+                        )
+            return {
+                "customers": manifest["customers"],
+                "seed_seconds": manifest["seconds"],
+                "seed_rows": manifest["rows"],
+                "node": "started" if node.home is not None else "reused",
+                "rps": phase_rate,
+                "cost_rps": rate,
+                "rounds": max(3, a.rounds),
+                "peak_rps": cass_peak,
+                "jvm_idle_cpu_ms_per_s": idle_ms_per_s,
+                "embedded": {label: _median_cost(v) for label, v in runs["embedded"].items()},
+                "cassandra": {label: _median_cost(v) for label, v in runs["cassandra"].items()},
+                "jvm_cpu_us_per_req": {label: _median(v) for label, v in jvm.items()},
+                "queries_per_call": {label: _median(v) for label, v in queries.items()},
+                "cql_requests_per_call": {label: _median(v) for label, v in cql.items()},
+            }
+        finally:
+            if counters is not None:
+                counters.close()
+            if node.home is None:  # a reused node: leave it as found
+                with suppress(Exception):
+                    _drop_keyspace(keyspace)
+            node.stop()
+
     def profile(self, server: LocalServer, ws: Workspace, m: Method) -> dict[str, Any]:
         """py-spy (sampling, non-blocking) on the server while ghz drives ``m`` for --profile-seconds."""
         if not PY_SPY.exists():
@@ -414,6 +504,137 @@ def _median_run(runs: list[Run]) -> Run:
     return ordered[(len(ordered) - 1) // 2]
 
 
+# ----------------------------------------------------------------------------------------------- cassandra
+
+CASSANDRA_SCRIPT = REPO_ROOT / "scripts" / "cassandra.sh"
+CASSANDRA_HOST = "127.0.0.1"
+CASSANDRA_DC = "dc1"
+
+
+def _cql_port_open(host: str = CASSANDRA_HOST, port: int = 9042) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _cassandra_pids() -> list[int]:
+    """Every running CassandraDaemon on this machine (from /proc)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            cmdline = (d / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"org.apache.cassandra.service.CassandraDaemon" in cmdline:
+            out.append(int(d.name))
+    return out
+
+
+def proc_cpu_seconds(pid: int) -> float:
+    """utime + stime of one process (all its threads), from /proc/<pid>/stat, as LocalServer.cpu_seconds."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    parts = stat[stat.rindex(")") + 2 :].split()
+    return (int(parts[11]) + int(parts[12])) / CLK_TCK
+
+
+@dataclass
+class CassandraNode:
+    """One local node (scripts/cassandra.sh, 127.0.0.1): started here, or one that already answered (reused)."""
+
+    home: Path | None  # None: reused, left running
+    pid: int
+
+    @staticmethod
+    def script(home: Path | None, *args: str, timeout: float = 400) -> subprocess.CompletedProcess[str]:
+        env = dict(os.environ)
+        if home is not None:
+            env["CRS_CASSANDRA_HOME"] = str(home)
+        return subprocess.run(
+            ["bash", str(CASSANDRA_SCRIPT), *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    @classmethod
+    def start_or_reuse(cls, home: Path) -> CassandraNode:
+        """Raises RuntimeError (with the reason) when no node can be had."""
+        if _cql_port_open():
+            pids = _cassandra_pids()
+            if len(pids) != 1:
+                raise RuntimeError(f"CQL answers on {CASSANDRA_HOST}:9042 but {len(pids)} Cassandra JVMs run here")
+            return cls(None, pids[0])
+        started = cls.script(home, "start", "--nodes", "1")
+        node = cls(home, 0)
+        pid_file = home / "node1" / "cassandra.pid"
+        if pid_file.exists():
+            node.pid = int(pid_file.read_text().strip() or 0)
+        if started.returncode != 0 or not node.pid:
+            node.stop()
+            raise RuntimeError(f"scripts/cassandra.sh start failed: {(started.stderr or started.stdout)[-400:]}")
+        ready = cls.script(home, "wait", "--nodes", "1", "--timeout", "240")
+        if ready.returncode != 0:
+            node.stop()
+            raise RuntimeError(f"scripts/cassandra.sh wait failed: {(ready.stderr or ready.stdout)[-400:]}")
+        return node
+
+    def cpu_seconds(self) -> float:
+        return proc_cpu_seconds(self.pid)
+
+    def stop(self) -> None:
+        """Kills the node started here (by its pid file) and deletes its directory; a reused node stays."""
+        if self.home is not None:
+            self.script(self.home, "teardown", timeout=120)
+
+
+class CqlCounters:
+    """Requests the node served for one keyspace, from Cassandra's virtual tables (system_views)."""
+
+    def __init__(self, keyspace: str) -> None:
+        from crs.storage.cassandra import make_cluster
+
+        self.keyspace = keyspace
+        self.cluster = make_cluster([CASSANDRA_HOST], CASSANDRA_DC, request_timeout=30)
+        self.session = self.cluster.connect()
+
+    def snapshot(self) -> dict[str, int]:
+        """Coordinator reads, writes and range scans on the keyspace; all CQL requests the node served."""
+        out: dict[str, int] = {}
+        for kind in ("read", "write", "scan"):
+            rows = self.session.execute(
+                f"SELECT count FROM system_views.coordinator_{kind}_latency WHERE keyspace_name = %s",
+                (self.keyspace,),
+            )
+            out[kind] = sum(int(r.count) for r in rows)
+        pools = self.session.execute("SELECT name, completed_tasks FROM system_views.thread_pools")
+        out["cql_requests"] = sum(int(r.completed_tasks) for r in pools if r.name == "Native-Transport-Requests")
+        return out
+
+    def close(self) -> None:
+        self.cluster.shutdown()
+
+
+def _drop_keyspace(keyspace: str) -> None:
+    from crs.storage.cassandra import make_cluster
+
+    cluster = make_cluster([CASSANDRA_HOST], CASSANDRA_DC, request_timeout=60)
+    try:
+        cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {keyspace}", timeout=60)
+    finally:
+        cluster.shutdown()
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[(len(ordered) - 1) // 2] if ordered else float("nan")
+
+
 # ----------------------------------------------------------------------------------------------- profile
 
 
@@ -474,6 +695,61 @@ def _fmt_run(r: Run, half: Run | None = None) -> str:
 
 def _verdict(ok: bool | None) -> str:
     return "not measured" if ok is None else ("**met**" if ok else "**not met**")
+
+
+def driver_cpu_per_query(c: dict[str, Any], label: str) -> float | None:
+    """App-side CPU per Cassandra query, from the measurement: the CRS server's extra CPU per call on Cassandra
+    over the embedded store, divided by the queries per call (None without queries)."""
+    q = float(c["queries_per_call"][label])
+    if q <= 0:
+        return None
+    return float(c["cassandra"][label].cpu_us_per_req - c["embedded"][label].cpu_us_per_req) / q
+
+
+def cassandra_section(c: dict[str, Any] | None) -> list[str]:
+    """§4's Cassandra subsection (also printed alone by ``--only cassandra``)."""
+    lines = ["### Cassandra: one local node (RF 1) vs the embedded store, small data set", ""]
+    if not c:
+        return [*lines, "Not measured: this run has no Cassandra phase (results of an older run)."]
+    if "skipped" in c:
+        return [*lines, f"Not measured: {c['skipped']}."]
+    lines += [
+        f"{c['customers']:,} customers seeded into a fresh keyspace with `crs seed --store cassandra` "
+        f"({c['seed_rows']:,} row writes in {c['seed_seconds']:.1f} s), served by `crs serve --store cassandra` "
+        f"(one process) against one Cassandra node on 127.0.0.1 ({c['node']} by the benchmark; "
+        "`scripts/cassandra.sh`, 1 GiB heap) on the same cores, alternated with the embedded server of the small "
+        f"data set at the same fixed rate ({c['rps']:.0f} RPS"
+        + (
+            f"; the cost phase's {c['cost_rps']:.0f} RPS is above half the Cassandra server's peak"
+            if c["cost_rps"] and c["rps"] < c["cost_rps"]
+            else ""
+        )
+        + f"), median of {c['rounds']} rounds. CRS CPU = the server process; JVM CPU = the Cassandra process, "
+        f"both utime+stime from /proc (the idle JVM uses {c['jvm_idle_cpu_ms_per_s']:.0f} CPU-ms/s, counted in). "
+        "Queries per call: the node's coordinator reads + writes + range scans on the keyspace "
+        "(`system_views.coordinator_*_latency`); CQL requests: all it served (`Native-Transport-Requests`). "
+        "Driver CPU per query = (CRS CPU on Cassandra - CRS CPU embedded) / queries per call.",
+        "",
+        "| method | CRS CPU-µs/req embedded | CRS CPU-µs/req Cassandra | ratio | Cassandra JVM CPU-µs/req | "
+        "queries/call | CQL requests/call | driver CPU-µs/query | p99 embedded | p99 Cassandra |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, cass in c["cassandra"].items():
+        emb = c["embedded"][label]
+        per_query = driver_cpu_per_query(c, label)
+        lines.append(
+            f"| {label} | {emb.cpu_us_per_req:,.0f} | {cass.cpu_us_per_req:,.0f} | "
+            f"{cass.cpu_us_per_req / emb.cpu_us_per_req:.2f}x | {c['jvm_cpu_us_per_req'][label]:,.0f} | "
+            f"{c['queries_per_call'][label]:.2f} | {c['cql_requests_per_call'][label]:.2f} | "
+            + (f"{per_query:,.0f}" if per_query is not None else "—")
+            + f" | {emb.p99_ms:.2f} | {cass.p99_ms:.2f} |"
+        )
+    lines += [
+        "",
+        "Not measured here: the 1M-customer data set on Cassandra, RF=3 across zones (replica reads, network "
+        "latency), and a node on cores of its own (here the JVM, the CRS server and ghz share 2 cores).",
+    ]
+    return lines
 
 
 def report(b: Bench) -> str:
@@ -585,10 +861,7 @@ def report(b: Bench) -> str:
             f"| {label} | {small_run.cpu_us_per_req:,.0f} | {big_run.cpu_us_per_req:,.0f} | {change:+.1%} | "
             f"{small_run.p99_ms:.2f} | {big_run.p99_ms:.2f} |"
         )
-    lines += [
-        "",
-        "Cassandra: not measured in this run (the embedded store only).",
-    ]
+    lines += ["", *cassandra_section(r.get("cassandra"))]
     if seeds["big"]["customers"] < 1_000_000:
         lines.append(
             f"The big data set is {seeds['big']['customers']:,} customers, not 1M: at the measured seeding rate 1M "
@@ -777,6 +1050,18 @@ def main() -> int:
         help="workspace of the big data set, kept: a complete earlier seed of --big-customers there is reused",
     )
     p.add_argument("--report-only", type=Path, help="rewrite the reports from a --json file of an earlier run")
+    p.add_argument("--no-cassandra", action="store_true", help="skip the Cassandra cost phase (§4)")
+    p.add_argument(
+        "--only",
+        choices=["cassandra"],
+        help="run only this phase (small data set seeded here); prints its report section, writes only --json",
+    )
+    p.add_argument(
+        "--cost-rps",
+        type=float,
+        default=0.0,
+        help="with --only cassandra: the fixed rate (default: half the Cassandra server's own peak)",
+    )
     a = p.parse_args()
     if a.report_only is not None:
         b = Bench(a)
@@ -790,6 +1075,15 @@ def main() -> int:
         return 2
     b = Bench(a)
     b.results["machine"] = machine()
+    if a.only == "cassandra":
+        with workdir(a.workdir) as root:
+            small_ws = Workspace(root / "small")
+            small_m = small_ws.seed(a.small_customers, salt=1)
+            b.results["cassandra"] = b.cassandra(root, small_ws, write_requests(small_ws, small_m, 1), a.cost_rps)
+        print("\n".join(cassandra_section(b.results["cassandra"])))
+        if a.json:
+            a.json.write_text(json.dumps(b.results, default=lambda o: o.__dict__, indent=1))
+        return 0
     with workdir(a.workdir) as root:
         small_ws, big_ws = Workspace(root / "small"), Workspace(a.big_workdir or root / "big")
         b.log(f"seeding {a.small_customers} and {a.big_customers} customers")
@@ -819,6 +1113,10 @@ def main() -> int:
                 b.results["cost"] = b.cost_at_scale(
                     {"small": (small, small_ws, lookups), "big": (big, big_ws, big_lookups)}, rate
                 )
+        if a.no_cassandra:
+            b.results["cassandra"] = {"skipped": "not run (`--no-cassandra`)"}
+        else:
+            b.results["cassandra"] = b.cassandra(root, small_ws, small_files, b.results["cost_rps"])
         if "--workers" in serve_flags():
             ms = methods(small_files, context)
             b.results["workers"] = b.workers(small_ws, [ms[0], ms[1]], a.workers)

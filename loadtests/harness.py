@@ -93,8 +93,11 @@ class Workspace:
             with os.fdopen(fd, "w") as f:
                 json.dump(self.secrets, f)
 
-    def seed(self, customers: int, salt: int = 0, timeout: float = 3600.0) -> dict[str, Any]:
-        """``crs seed`` into this workspace's data dir (the server must not be running); returns the manifest."""
+    def seed(
+        self, customers: int, salt: int = 0, timeout: float = 3600.0, extra_args: tuple[str, ...] = ()
+    ) -> dict[str, Any]:
+        """``crs seed`` into this workspace's data dir (the server must not be running); returns the manifest.
+        ``extra_args``: more ``crs seed`` options (``--store cassandra --keyspace K ...``)."""
         proc = subprocess.run(
             [
                 sys.executable,
@@ -113,6 +116,7 @@ class Workspace:
                 str(salt),
                 "--manifest",
                 str(self.manifest_file),
+                *extra_args,
             ],
             env=python_env(),
             capture_output=True,
