@@ -25,6 +25,37 @@ class Assumptions:
     p99_budget_ms: float = 50.0  # switch-side budget for the CRS call at authorization time
 
 
+@dataclass(frozen=True)
+class CassandraMeasured:
+    """The Cassandra phase's figures for one method (bench/run.py ``Bench.cassandra``)."""
+
+    rps: float
+    crs_cpu_us: float  # CRS server CPU per call on Cassandra
+    embedded_cpu_us: float  # the same method on the embedded store, measured alongside
+    jvm_cpu_us: float  # Cassandra JVM CPU per call
+    queries_per_call: float
+
+    @property
+    def driver_cpu_us_per_query(self) -> float | None:
+        if self.queries_per_call <= 0:
+            return None
+        return (self.crs_cpu_us - self.embedded_cpu_us) / self.queries_per_call
+
+
+def measured_cassandra(results: dict[str, Any], method: str) -> CassandraMeasured | None:
+    """The Cassandra phase's figures for ``method``; None when the phase did not run or was skipped."""
+    c = results.get("cassandra") or {}
+    if "cassandra" not in c or method not in c["cassandra"]:
+        return None
+    return CassandraMeasured(
+        rps=float(c["rps"]),
+        crs_cpu_us=float(c["cassandra"][method].cpu_us_per_req),
+        embedded_cpu_us=float(c["embedded"][method].cpu_us_per_req),
+        jvm_cpu_us=float(c["jvm_cpu_us_per_req"][method]),
+        queries_per_call=float(c["queries_per_call"][method]),
+    )
+
+
 def _nodes_for_cassandra(reads_per_s: float, a: Assumptions) -> int:
     n = math.ceil(reads_per_s / (a.cassandra_reads_per_node * a.utilisation))
     n = max(n, a.cassandra_rf)
@@ -43,10 +74,15 @@ def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
     # the code: cards_by_token, cards_by_id, accounts_by_id, relationships_by_account, customers_by_id
     # (+ cluster_by_customer, clusters_by_id for the authorization context).
     method = "GetAuthorizationContext by token" if "GetAuthorizationContext by token" in tp else "LookupCard by token"
-    reads_per_lookup = 7 if method.startswith("GetAuthorizationContext") else 5
+    reads_per_lookup: float = 7 if method.startswith("GetAuthorizationContext") else 5
     lookup = tp[method]
     lookup_cpu_us = float(lookup.cpu_us_per_req)
-    cassandra_cpu_us = lookup_cpu_us + reads_per_lookup * a.driver_cpu_us_per_query
+    cass = measured_cassandra(results, method)
+    if cass is not None:
+        reads_per_lookup = cass.queries_per_call
+        cassandra_cpu_us = cass.crs_cpu_us
+    else:
+        cassandra_cpu_us = lookup_cpu_us + reads_per_lookup * a.driver_cpu_us_per_query
     per_core_embedded = 1e6 / lookup_cpu_us
     per_core_cassandra = 1e6 / cassandra_cpu_us
     seeds = results["seeds"]
@@ -81,13 +117,34 @@ def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
             if workers
             else "`--workers` not landed at the time of the run | assumed |"
         ),
-        f"| keyed store reads per call | {reads_per_lookup} | from the code (`Cards.lookup`, `Lookup`) |",
-        f"| Cassandra replica reads per query (LOCAL_QUORUM, RF=3) | {a.replica_reads_per_query} | assumed |",
-        f"| Python driver CPU per Cassandra query, app side | {a.driver_cpu_us_per_query:.0f} µs | assumed |",
-        f"| → CPU per call on Cassandra | {cassandra_cpu_us:,.0f} µs ({per_core_cassandra:,.0f}/s per core) | "
-        "derived |",
+    ]
+    if cass is None:
+        lines += [
+            f"| keyed store reads per call | {reads_per_lookup:.0f} | from the code (`Cards.lookup`, `Lookup`) |",
+            f"| Cassandra replica reads per query (LOCAL_QUORUM, RF=3) | {a.replica_reads_per_query} | assumed |",
+            f"| Python driver CPU per Cassandra query, app side | {a.driver_cpu_us_per_query:.0f} µs | assumed "
+            "(the Cassandra phase of §4 did not run) |",
+            f"| → CPU per call on Cassandra | {cassandra_cpu_us:,.0f} µs ({per_core_cassandra:,.0f}/s per core) | "
+            "derived |",
+        ]
+    else:
+        lines += [
+            f"| Cassandra queries per {method} | {cass.queries_per_call:.2f} | measured (§4, Cassandra: the "
+            "node's coordinator requests on the keyspace) |",
+            f"| server CPU per {method} on Cassandra (one local node) | {cassandra_cpu_us:,.0f} µs "
+            f"({per_core_cassandra:,.0f}/s per core) | measured (§4, Cassandra, at {cass.rps:,.0f} RPS; embedded "
+            f"alongside: {cass.embedded_cpu_us:,.0f} µs) |",
+            "| → app-side CPU per Cassandra query (driver + bridging, over an embedded read) | "
+            + (f"{cass.driver_cpu_us_per_query:,.0f} µs" if cass.driver_cpu_us_per_query is not None else "—")
+            + " | derived from the two measurements |",
+            f"| Cassandra JVM CPU per {method} (RF 1: coordinator and replica in one node) | "
+            f"{cass.jvm_cpu_us:,.0f} µs ({cass.jvm_cpu_us / max(cass.queries_per_call, 1e-9):,.0f} µs per query) | "
+            "measured (§4, Cassandra) |",
+            f"| Cassandra replica reads per query (LOCAL_QUORUM, RF=3) | {a.replica_reads_per_query} | assumed |",
+        ]
+    lines += [
         f"| Cassandra replica reads/s per {a.cores_per_app_node}-core node at acceptable p99 | "
-        f"{a.cassandra_reads_per_node:,} | assumed |",
+        f"{a.cassandra_reads_per_node:,} | assumed (RF=3 across zones not measured) |",
         f"| planned utilisation (headroom for a lost node/zone and bursts) | {a.utilisation:.0%} | assumed |",
         f"| CRS node size | {a.cores_per_app_node} cores, +{a.spare_app_nodes} spare node | assumed |",
         f"| p99 budget for the CRS call | {a.p99_budget_ms:.0f} ms | assumed |",
@@ -99,22 +156,33 @@ def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
         "at least RF and a multiple of RF (one rack/zone per replica).",
         "",
         "| lookups/s | CRS cores (Cassandra) | CRS nodes | replica reads/s | Cassandra nodes (RF=3) | "
-        "CRS cores if embedded |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "CRS cores if embedded |" + (" Cassandra cores from measured JVM CPU |" if cass is not None else ""),
+        "| --- | --- | --- | --- | --- | --- |" + (" --- |" if cass is not None else ""),
     ]
     for rate in RATES:
         cores = math.ceil(rate * cassandra_cpu_us / 1e6 / a.utilisation)
         nodes = math.ceil(cores / a.cores_per_app_node) + a.spare_app_nodes
-        replica_reads = rate * reads_per_lookup * a.replica_reads_per_query
+        replica_reads = round(rate * reads_per_lookup * a.replica_reads_per_query)
         embedded_cores = math.ceil(rate * lookup_cpu_us / 1e6 / a.utilisation)
-        lines.append(
+        row = (
             f"| {rate:,} | {cores:,} | {nodes:,} | {replica_reads:,} | {_nodes_for_cassandra(replica_reads, a)} | "
             f"{embedded_cores:,} |"
         )
+        if cass is not None:
+            per_query = cass.jvm_cpu_us / max(cass.queries_per_call, 1e-9)
+            row += f" {math.ceil(replica_reads * per_query / 1e6 / a.utilisation):,} |"
+        lines.append(row)
+    if cass is not None:
+        lines += [
+            "",
+            "Last column: replica reads/s * the measured Cassandra JVM CPU per query at RF 1 (one node, coordinator "
+            "and replica in one process) / 10⁶ / utilisation — Cassandra cores, assuming a replica read at RF=3 costs "
+            "what a query cost the single node (not measured: cross-node messaging, coordinator work at RF=3).",
+        ]
     lines += [
         "",
-        "The embedded store is one SQLite file on one machine: the last column is the CPU it would need, not a",
-        "deployment option beyond one node (its writes serialize on one writer).",
+        'The embedded store is one SQLite file on one machine: the "CRS cores if embedded" column is the CPU it '
+        "would need, not a deployment option beyond one node (its writes serialize on one writer).",
         "",
         "## What grows with volume",
         "",
@@ -134,8 +202,13 @@ def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
         "",
         "## Not measured here (replace the assumptions when measured)",
         "",
-        "- Cassandra per-node read capacity and the driver's CPU per query (the Cassandra backend was not part",
-        "  of this run); latency at RF=3 across zones.",
+        (
+            "- Cassandra per-node read capacity at RF=3 across zones (replica reads, cross-zone latency): §4 measured "
+            "one local node at RF 1 on cores shared with the server and the load generator."
+            if cass is not None
+            else "- Cassandra per-node read capacity and the driver's CPU per query (the Cassandra phase did not run "
+            "in this run); latency at RF=3 across zones."
+        ),
         "- `GetAuthorizationContext` (customer clusters) reads per call"
         + (
             " — measured in BENCHMARKS.md."

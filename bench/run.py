@@ -331,9 +331,11 @@ class Bench:
                 cass_peak = {label: self.measure(cass, ws, m).rps for label, m in ms.items()}
                 phase_rate = min(rate, 0.5 * min(cass_peak.values())) if rate else 0.5 * min(cass_peak.values())
                 self.log(f"cassandra: peak {cass_peak}, measuring at {phase_rate:.0f} rps")
-                idle0, t0 = node.cpu_seconds(), time.monotonic()
+                # CPU the three processes burn without requests (driver and JVM background work), for context.
+                idle_of = {"embedded": embedded.cpu_seconds, "cassandra": cass.cpu_seconds, "jvm": node.cpu_seconds}
+                idle0, t0 = {k: f() for k, f in idle_of.items()}, time.monotonic()
                 time.sleep(3)
-                idle_ms_per_s = (node.cpu_seconds() - idle0) * 1e3 / (time.monotonic() - t0)
+                idle = {k: (f() - idle0[k]) * 1e3 / (time.monotonic() - t0) for k, f in idle_of.items()}
                 runs: dict[str, dict[str, list[Run]]] = {"embedded": {}, "cassandra": {}}
                 jvm: dict[str, list[float]] = {}
                 queries: dict[str, list[float]] = {}
@@ -368,7 +370,7 @@ class Bench:
                 "cost_rps": rate,
                 "rounds": max(3, a.rounds),
                 "peak_rps": cass_peak,
-                "jvm_idle_cpu_ms_per_s": idle_ms_per_s,
+                "idle_cpu_ms_per_s": idle,
                 "embedded": {label: _median_cost(v) for label, v in runs["embedded"].items()},
                 "cassandra": {label: _median_cost(v) for label, v in runs["cassandra"].items()},
                 "jvm_cpu_us_per_req": {label: _median(v) for label, v in jvm.items()},
@@ -725,10 +727,14 @@ def cassandra_section(c: dict[str, Any] | None) -> list[str]:
             else ""
         )
         + f"), median of {c['rounds']} rounds. CRS CPU = the server process; JVM CPU = the Cassandra process, "
-        f"both utime+stime from /proc (the idle JVM uses {c['jvm_idle_cpu_ms_per_s']:.0f} CPU-ms/s, counted in). "
+        "both utime+stime from /proc, including what each burns without requests (idle, CPU-ms per second: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in c["idle_cpu_ms_per_s"].items())
+        + f"; at {c['rps']:.0f} RPS that is idle/RPS µs of each request's figure). "
         "Queries per call: the node's coordinator reads + writes + range scans on the keyspace "
-        "(`system_views.coordinator_*_latency`); CQL requests: all it served (`Native-Transport-Requests`). "
-        "Driver CPU per query = (CRS CPU on Cassandra - CRS CPU embedded) / queries per call.",
+        "(`system_views.coordinator_*_latency`); CQL requests: all it served (`Native-Transport-Requests`, "
+        "including the benchmark's own few counter reads). "
+        "App-side CPU per query = (CRS CPU on Cassandra - CRS CPU embedded) / queries per call: the driver, "
+        "its reactor thread and the asyncio bridging, over the cost of the same read from SQLite.",
         "",
         "| method | CRS CPU-µs/req embedded | CRS CPU-µs/req Cassandra | ratio | Cassandra JVM CPU-µs/req | "
         "queries/call | CQL requests/call | driver CPU-µs/query | p99 embedded | p99 Cassandra |",

@@ -1,0 +1,124 @@
+"""bench/run.py's report and bench/capacity.py render a run's results, with and without the Cassandra phase, and
+the results JSON (``--json``, ``--report-only``) round-trips (no server, no Cassandra)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.capacity import render as render_capacity
+from bench.run import COST_METHODS, Bench, Run, _load_results, cassandra_section, report
+
+HEALTH = "Health/Check (empty RPC)"
+BATCH = "BatchTokenize (100 PANs)"
+
+
+def _run(label: str, cpu: float, rps: float = 1000.0) -> Run:
+    return Run(label, 4000, 4000, rps, 1.0, 3.0, 5.0, cpu, {}, 150.0)
+
+
+def _results(cassandra: dict[str, Any] | None) -> dict[str, Any]:
+    labels = [HEALTH, *COST_METHODS, BATCH]
+    cpu = {HEALTH: 300.0, BATCH: 5000.0, **{m: 900.0 for m in COST_METHODS}}
+    peak = {label: _run(label, cpu[label]) for label in labels}
+    out: dict[str, Any] = {
+        "machine": {"CPU": "test", "cores": "2"},
+        "seeds": {
+            "small": {"customers": 1000, "rows": 50_000, "seconds": 2.0, "bytes": 4_000_000},
+            "big": {"customers": 100_000, "rows": 5_000_000, "seconds": 200.0, "bytes": 400_000_000},
+        },
+        "throughput": {"peak": peak, "half": peak, "rounds": {label: [run] for label, run in peak.items()}},
+        "profile": {"error": "py-spy not installed"},
+        "lookup_split": {},
+        "cost_rps": 400.0,
+        "cost": {
+            "small": {m: _run(m, 900.0, 400.0) for m in COST_METHODS},
+            "big": {m: _run(m, 950.0, 400.0) for m in COST_METHODS},
+        },
+        "tokenization": {
+            "rust": {"pans": 1000, "seconds": 1.0, "cpu_seconds": 1.0, "per_cpu_second": 100_000.0},
+            "python": {"pans": 1000, "seconds": 1.0, "cpu_seconds": 1.0, "per_cpu_second": 10_000.0},
+        },
+    }
+    if cassandra is not None:
+        out["cassandra"] = cassandra
+    return out
+
+
+MEASURED: dict[str, Any] = {
+    "customers": 1000,
+    "seed_seconds": 80.0,
+    "seed_rows": 56_000,
+    "node": "started",
+    "rps": 200.0,
+    "cost_rps": 400.0,
+    "rounds": 3,
+    "peak_rps": {m: 400.0 for m in COST_METHODS},
+    "idle_cpu_ms_per_s": {"embedded": 2.0, "cassandra": 30.0, "jvm": 20.0},
+    "embedded": {m: _run(m, 900.0, 200.0) for m in COST_METHODS},
+    "cassandra": {m: _run(m, 2400.0, 200.0) for m in COST_METHODS},
+    "jvm_cpu_us_per_req": {m: 1500.0 for m in COST_METHODS},
+    "queries_per_call": {m: 5.0 for m in COST_METHODS},
+    "cql_requests_per_call": {m: 5.1 for m in COST_METHODS},
+}
+
+
+def _bench(results: dict[str, Any]) -> Bench:
+    b = Bench(argparse.Namespace(concurrency=16, rounds=2, profile_seconds=10))
+    b.results = results
+    return b
+
+
+def _round_trip(results: dict[str, Any], tmp_path: Path) -> dict[str, Any]:
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(results, default=lambda o: o.__dict__, indent=1))
+    return _load_results(path)
+
+
+def test_measured_cassandra_is_reported_and_feeds_the_capacity_model(tmp_path: Path) -> None:
+    results = _results(MEASURED)
+    text = report(_bench(results))
+    assert "not measured in this run" not in text
+    assert "### Cassandra: one local node (RF 1)" in text
+    # CRS 2,400 vs 900 µs embedded: 2.67x; (2400 - 900) / 5 queries = 300 µs of app-side CPU per query
+    row = next(ln for ln in text.splitlines() if ln.startswith("| LookupCard by token | 900 | 2,400 |"))
+    assert "| 2.67x | 1,500 | 5.00 | 5.10 | 300 |" in row
+    capacity = render_capacity(results)
+    assert "assumed (the Cassandra phase" not in capacity
+    assert "| server CPU per GetAuthorizationContext by token on Cassandra (one local node) | 2,400 µs" in capacity
+    assert "| → app-side CPU per Cassandra query (driver + bridging, over an embedded read) | 300 µs" in capacity
+    assert "Cassandra JVM CPU per GetAuthorizationContext by token" in capacity
+    assert "1,500 µs (300 µs per query) | measured" in capacity
+    # sizing from the measured 2,400 µs per call at 50% utilisation: 5,000/s -> 24 cores
+    assert "| 5,000 | 24 |" in capacity
+    # what is still not measured stays assumed
+    assert "| Cassandra replica reads per query (LOCAL_QUORUM, RF=3) | 2 | assumed |" in capacity
+    # the results JSON round-trips the new fields into the same reports (--report-only)
+    revived = _round_trip(results, tmp_path)
+    assert isinstance(revived["cassandra"]["cassandra"]["LookupCard by token"], Run)
+    assert report(_bench(revived)) == text
+    assert render_capacity(revived) == capacity
+
+
+@pytest.mark.parametrize(
+    "cassandra", [None, {"skipped": "Cassandra could not be started: java not found"}], ids=["old-run", "skipped"]
+)
+def test_without_the_cassandra_phase_the_capacity_model_keeps_its_assumption(
+    cassandra: dict[str, Any] | None, tmp_path: Path
+) -> None:
+    results = _results(cassandra)
+    text = report(_bench(results))
+    section = "\n".join(cassandra_section(cassandra))
+    assert section in text and "Not measured" in section
+    if cassandra is not None:
+        assert "java not found" in text
+    capacity = render_capacity(results)
+    assert "| Python driver CPU per Cassandra query, app side | 60 µs | assumed" in capacity
+    # 900 µs embedded + 7 reads * 60 µs = 1,320 µs per call on Cassandra
+    assert "| → CPU per call on Cassandra | 1,320 µs" in capacity
+    revived = _round_trip(results, tmp_path)
+    assert report(_bench(revived)) == text and render_capacity(revived) == capacity
