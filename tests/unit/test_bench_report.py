@@ -54,6 +54,7 @@ MEASURED: dict[str, Any] = {
     "seed_seconds": 80.0,
     "seed_rows": 56_000,
     "node": "started",
+    "settled": "flushed, compactions done after 5 s",
     "rps": 200.0,
     "cost_rps": 400.0,
     "rounds": 3,
