@@ -9,6 +9,7 @@ use crate::errors::{CoreError, Result};
 use crate::keyring::{self, KeyRing};
 use crate::mac::PanFingerprinter;
 use crate::pan::{self, Pan, PanInfo};
+use crate::rng::OsRandom;
 use crate::token;
 
 /// AES-256 key length.
@@ -54,6 +55,13 @@ impl Sealer {
     pub fn seal(&self, aad: &[u8], pt: &[u8]) -> Result<Vec<u8>> {
         let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce)?;
+        self.seal_with_nonce(&nonce, aad, pt)
+    }
+
+    /// [`Sealer::seal`] with the nonce drawn from `rng` (a batch's source).
+    pub fn seal_from(&self, rng: &mut OsRandom, aad: &[u8], pt: &[u8]) -> Result<Vec<u8>> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rng.fill(&mut nonce)?;
         self.seal_with_nonce(&nonce, aad, pt)
     }
 
@@ -158,10 +166,16 @@ impl<'r> PanVault<'r> {
 
     /// Validate, fingerprint, tokenise and encrypt one PAN.
     pub fn seal(&self, pan: &str) -> Result<SealedPan> {
+        self.seal_from(&mut OsRandom::for_one(), pan)
+    }
+
+    /// [`PanVault::seal`] with the token digits and nonce drawn from `rng`.
+    pub fn seal_from(&self, rng: &mut OsRandom, pan: &str) -> Result<SealedPan> {
         let pan = Pan::parse(pan)?;
         let fingerprint = self.fingerprinter.fingerprint(&pan)?;
-        let token = token::generate(&pan)?;
-        let ciphertext = self.encrypt(&pan, &token)?;
+        let token = token::generate_from(rng, &pan)?;
+        let aad = pan_aad(self.tenant, &token, self.key_id);
+        let ciphertext = self.sealer.seal_from(rng, &aad, pan.digits().as_bytes())?;
         Ok(SealedPan {
             token,
             fingerprint,

@@ -11,6 +11,7 @@ use crate::errors::{CoreError, PanError, Result};
 use crate::keyring::KeyRing;
 use crate::mac::PanFingerprinter;
 use crate::pan::Pan;
+use crate::rng::OsRandom;
 
 /// Batches at least this long are processed in parallel.
 pub const PARALLEL_THRESHOLD: usize = 256;
@@ -28,20 +29,25 @@ fn per_item<T>(r: Result<T>) -> Result<Item<T>> {
 }
 
 /// Apply `f` to every input, in order, in parallel when the batch is large.
+/// Each thread gets a random source of its own (see [`OsRandom::for_batch`]).
 fn map_batch<S, T, F>(inputs: &[S], f: F) -> Result<Vec<Item<T>>>
 where
     S: AsRef<str> + Sync,
     T: Send,
-    F: Fn(&str) -> Result<T> + Sync,
+    F: Fn(&mut OsRandom, &str) -> Result<T> + Sync,
 {
     if inputs.len() >= PARALLEL_THRESHOLD {
         inputs
             .par_iter()
             .with_min_len(64)
-            .map(|s| per_item(f(s.as_ref())))
+            .map_init(OsRandom::for_batch, |rng, s| per_item(f(rng, s.as_ref())))
             .collect()
     } else {
-        inputs.iter().map(|s| per_item(f(s.as_ref()))).collect()
+        let mut rng = OsRandom::for_batch();
+        inputs
+            .iter()
+            .map(|s| per_item(f(&mut rng, s.as_ref())))
+            .collect()
     }
 }
 
@@ -52,7 +58,7 @@ pub fn seal_pans<S: AsRef<str> + Sync>(
     pans: &[S],
 ) -> Result<Vec<Item<SealedPan>>> {
     let vault = PanVault::new(ring, tenant)?;
-    map_batch(pans, |pan| vault.seal(pan))
+    map_batch(pans, |rng, pan| vault.seal_from(rng, pan))
 }
 
 /// Fingerprint every PAN for `tenant`.
@@ -62,7 +68,9 @@ pub fn fingerprint_pans<S: AsRef<str> + Sync>(
     pans: &[S],
 ) -> Result<Vec<Item<String>>> {
     let fingerprinter = PanFingerprinter::new(ring, tenant)?;
-    map_batch(pans, |pan| fingerprinter.fingerprint(&Pan::parse(pan)?))
+    map_batch(pans, |_rng, pan| {
+        fingerprinter.fingerprint(&Pan::parse(pan)?)
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod keyring;
 pub mod mac;
 pub mod pan;
+pub mod rng;
 pub mod token;
 
 use std::path::PathBuf;

@@ -8,16 +8,21 @@
 
 use crate::errors::Result;
 use crate::pan::{self, Pan};
+use crate::rng::OsRandom;
 
 /// Append `count` uniformly random decimal digits (as ASCII) to `out`, using
 /// rejection sampling over OS random bytes (bytes >= 250 are discarded so
 /// that `b % 10` is unbiased).
 pub fn push_random_digits(count: usize, out: &mut Vec<u8>) -> Result<()> {
-    let mut pool = [0u8; 32];
+    push_random_digits_from(&mut OsRandom::for_one(), count, out)
+}
+
+/// [`push_random_digits`] drawing from `rng`.
+pub fn push_random_digits_from(rng: &mut OsRandom, count: usize, out: &mut Vec<u8>) -> Result<()> {
     let mut remaining = count;
     while remaining > 0 {
-        getrandom::fill(&mut pool)?;
-        for &b in pool.iter().filter(|&&b| b < 250).take(remaining) {
+        let b = rng.byte()?;
+        if b < 250 {
             out.push(b'0' + b % 10);
             remaining -= 1;
         }
@@ -50,8 +55,13 @@ pub fn assemble(pan: &Pan, middle: &[u8]) -> String {
 
 /// Generate a fresh random token for `pan`.
 pub fn generate(pan: &Pan) -> Result<String> {
+    generate_from(&mut OsRandom::for_one(), pan)
+}
+
+/// [`generate`] drawing from `rng` (a batch's source).
+pub fn generate_from(rng: &mut OsRandom, pan: &Pan) -> Result<String> {
     let mut middle = Vec::with_capacity(pan::MAX_LEN);
-    push_random_digits(pan.len() - 10, &mut middle)?;
+    push_random_digits_from(rng, pan.len() - 10, &mut middle)?;
     Ok(assemble(pan, &middle))
 }
 
