@@ -688,11 +688,11 @@ def _median(values: list[float]) -> float:
 
 
 CATEGORIES = [
-    ("per-RPC JSON log line (structlog: processors, masking, JSON, write)", ("structlog", "api/logs.py")),
+    ("per-RPC JSON log line (api/logs.py: masking, JSON, write)", ("structlog", "api/logs.py")),
     ("store reads (SQLite via EmbeddedStore)", ("storage/embedded.py", "storage/keys.py")),
     ("record decode (JSON -> dataclass)", ("domain/records.py", "json/decoder.py", "json/__init__.py")),
     ("response building (records -> protobuf)", ("api/convert.py",)),
-    ("auth + scope + request hash (interceptor)", ("api/auth.py",)),
+    ("auth + scope (interceptor; request hash only with a request_id)", ("api/auth.py",)),
     ("domain lookup logic (cards/relationships/customers)", ("domain/cards.py", "domain/relationships.py")),
 ]
 
