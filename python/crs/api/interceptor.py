@@ -65,7 +65,7 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
         self._log = logs.get()
         # The wrapped handler of each method, built on its first call: the hot path neither rebuilds the
         # closure and handler nor re-resolves its metric children per call.
-        self._handlers: dict[str, grpc.RpcMethodHandler[Any, Any] | None] = {}
+        self._handlers: dict[str, grpc.RpcMethodHandler[Any, Any]] = {}
 
     async def intercept_service(
         self,

@@ -49,26 +49,25 @@ STORE_PROFILE = "crs-store"  # the execution profile of CassandraStore's stateme
 _BULK_CONCURRENCY = 128  # statements in flight during a bulk load (apply_bulk)
 
 
-def make_cluster(
-    contact_points: Sequence[str], local_dc: str, port: int = 9042, request_timeout: float = 5.0
-) -> Cluster:
-    profile = ExecutionProfile(
+def _profile(local_dc: str, request_timeout: float, **extra: Any) -> ExecutionProfile:
+    """LOCAL_QUORUM / LOCAL_SERIAL, token-aware in the local DC, one speculative retry after 50 ms."""
+    return ExecutionProfile(
         load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=local_dc)),
         consistency_level=ConsistencyLevel.LOCAL_QUORUM,
         serial_consistency_level=ConsistencyLevel.LOCAL_SERIAL,
         request_timeout=request_timeout,
         speculative_execution_policy=ConstantSpeculativeExecutionPolicy(delay=0.05, max_attempts=2),
+        **extra,
     )
+
+
+def make_cluster(
+    contact_points: Sequence[str], local_dc: str, port: int = 9042, request_timeout: float = 5.0
+) -> Cluster:
+    profile = _profile(local_dc, request_timeout)
     # The store's own statements read rows as plain tuples: the default named-tuple factory builds a new class
     # for every result set, a measurable share of the CPU of a keyed read.
-    store_profile = ExecutionProfile(
-        load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy(local_dc=local_dc)),
-        consistency_level=profile.consistency_level,
-        serial_consistency_level=profile.serial_consistency_level,
-        request_timeout=profile.request_timeout,
-        speculative_execution_policy=profile.speculative_execution_policy,
-        row_factory=tuple_factory,
-    )
+    store_profile = _profile(local_dc, request_timeout, row_factory=tuple_factory)
     return Cluster(
         contact_points=list(contact_points),
         port=port,

@@ -64,7 +64,10 @@ class EmbeddedStore(Store):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crs-sqlite-writer")
         self._writes = 0
         self._closed = False
-        self._get_sql: dict[str, str] = {}  # the single-row read of each table, built once
+        self._get_sql = {  # the single-row read of each table
+            name: f'SELECT value, version FROM "{name}" WHERE pk=? AND ck=? AND (expires_at IS NULL OR expires_at > ?)'
+            for name in self._tables
+        }
         self._migrate()
 
     @property
@@ -92,18 +95,11 @@ class EmbeddedStore(Store):
 
     async def get(self, table: Table, key: Key) -> Record | None:
         pk, ck = table.split(key)
-        sql = self._get_sql.get(table.name)
-        if sql is None:
-            sql = self._get_sql[table.name] = (
-                f'SELECT value, version FROM "{table.name}" WHERE pk=? AND ck=? '
-                "AND (expires_at IS NULL OR expires_at > ?)"
-            )
-        self._check_open()
-        with self._read_lock:
-            row = self._reader.execute(sql, (encode_key(pk), encode_key(ck), time.time())).fetchone()
-        if row is None:
+        rows = self._query(self._get_sql[table.name], (encode_key(pk), encode_key(ck), time.time()))
+        if not rows:
             return None
-        return Record(bytes(row[0]), str(row[1]))
+        value, version = rows[0]
+        return Record(bytes(value), str(version))  # type: ignore[call-overload]
 
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
         if len(keys) <= _INLINE_KEYS:
