@@ -432,6 +432,7 @@ class Clients:
             card_pb2_grpc,
             cluster_pb2_grpc,
             customer_pb2_grpc,
+            diagnostics_pb2_grpc,
             lookup_pb2_grpc,
             relationship_pb2_grpc,
             token_pb2_grpc,
@@ -447,6 +448,7 @@ class Clients:
         self.clusters = cluster_pb2_grpc.ClusterServiceStub(channel)
         self.lookup = lookup_pb2_grpc.LookupServiceStub(channel)
         self.health = health_pb2_grpc.HealthStub(channel)
+        self.diagnostics = diagnostics_pb2_grpc.DiagnosticsServiceStub(channel)
 
 
 @contextlib.contextmanager

@@ -155,7 +155,7 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
             )
             token = CURRENT.set(ctx)
             try:
-                if not principal.has(policy.scope):
+                if policy.scope and not principal.has(policy.scope):
                     raise PermissionDenied(f"this API key lacks the '{policy.scope}' scope", "MISSING_SCOPE")
                 return await inner(request, context)
             except DomainError as err:
@@ -221,7 +221,7 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
             try:
                 principal = self._keys.authenticate(_metadata(context, "authorization"))
                 CURRENT.set(CallContext(principal, method, "", "", peer))
-                if not principal.has(policy.scope):
+                if policy.scope and not principal.has(policy.scope):
                     raise PermissionDenied(f"this API key lacks the '{policy.scope}' scope", "MISSING_SCOPE")
                 async for item in inner(request, context):
                     yield item

@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    scope: str
+    scope: str  # "" for none: any authenticated key
     mutating: bool = False
     audit_failures: bool = False
 
 
 _READ = Policy("read")
 _WRITE = Policy("write", mutating=True, audit_failures=True)
+_ANY_KEY = Policy("")  # any authenticated API key, whatever its scopes
 
 POLICIES: dict[str, Policy] = {
     "/crs.v1.CustomerService/CreateCustomer": _WRITE,
@@ -89,6 +90,7 @@ POLICIES: dict[str, Policy] = {
     "/crs.v1.SegmentService/ListSegmentChanges": _READ,
     "/crs.v1.SegmentService/RefreshSegments": Policy("admin", mutating=True, audit_failures=True),
     "/crs.v1.InsightService/GetCustomerInsights": _READ,
+    "/crs.v1.DiagnosticsService/Ping": _ANY_KEY,
 }
 
 # Served without an API key.

@@ -18,6 +18,7 @@ from crs._core import KeyRing
 from crs.api import logs, metrics, reflection
 from crs.api.auth import ApiKeys, add_key
 from crs.api.cluster_servicers import ClusterServicer, IdentifierServicer, LookupServicer
+from crs.api.diagnostics_servicer import DiagnosticsServicer
 from crs.api.feed_servicer import ChangeFeedServicer
 from crs.api.interceptor import CrsInterceptor
 from crs.api.notification_servicers import DueServicer, NotificationServicer
@@ -61,6 +62,8 @@ from crs.v1 import (
     customer_pb2_grpc,
     decision_pb2,
     decision_pb2_grpc,
+    diagnostics_pb2,
+    diagnostics_pb2_grpc,
     insight_pb2,
     insight_pb2_grpc,
     lookup_pb2,
@@ -106,6 +109,7 @@ SERVICE_NAMES = tuple(
         (transaction_pb2, "TransactionService"),
         (segment_pb2, "SegmentService"),
         (insight_pb2, "InsightService"),
+        (diagnostics_pb2, "DiagnosticsService"),
     )
 )
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024
@@ -286,6 +290,7 @@ async def build_server(config: ServerConfig, store: Store | None = None) -> Runn
     transaction_pb2_grpc.add_TransactionServiceServicer_to_server(TransactionServicer(domain), server)
     segment_pb2_grpc.add_SegmentServiceServicer_to_server(SegmentServicer(domain), server)
     insight_pb2_grpc.add_InsightServiceServicer_to_server(InsightServicer(domain), server)
+    diagnostics_pb2_grpc.add_DiagnosticsServiceServicer_to_server(DiagnosticsServicer(), server)
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable((*SERVICE_NAMES, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name), server)
