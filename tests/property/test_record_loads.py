@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crs.domain.records import loads
+from crs.domain.records import has_long_digit_run, loads
 
 _SCALARS = (
     st.none()
@@ -48,3 +49,15 @@ def test_reads_what_json_dumps_wrote_like_json_loads(value: Any) -> None:
         except UnicodeDecodeError:
             continue  # a lone surrogate written raw is not UTF-8: records never hold one (encode() would fail)
         assert _same(loads(text), expected)
+
+
+@given(st.binary(max_size=200) | st.text(alphabet='0123456789abc"{}:,', max_size=120).map(str.encode))
+def test_long_digit_run_check_matches_the_regex(data: bytes) -> None:
+    assert has_long_digit_run(data) == (re.search(rb"[0-9]{19}", data) is not None)
+
+
+def test_long_digit_run_edges() -> None:
+    assert not has_long_digit_run(b'{"n":' + b"9" * 18 + b"}")
+    assert has_long_digit_run(b'{"n":' + b"9" * 19 + b"}")
+    assert has_long_digit_run(b"x" * 300 + b"1234567890123456789")
+    assert not has_long_digit_run("١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧٨٩".encode())  # non-ASCII digits do not count

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from typing import Any, TypeVar
@@ -164,15 +163,23 @@ def decode(cls: type[T], data: bytes) -> T:
 
 # 19 digits in a row: maybe an integer orjson cannot hold in 64 bits (it would read it as a float). Every
 # integer of at most 18 digits is exact in orjson; a longer digit run (a token, a long fraction) only costs
-# the slower parser.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
+# the slower parser. Found by mapping every digit to "0" and everything else to "x" and searching for 19
+# zeros: about 1 µs for a customer record, where the regex [0-9]{19} took 10 µs (it restarts at every digit
+# of the hex fingerprints and blind indexes).
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x78 for b in range(256))
+_LONG_RUN = b"0" * 19
+
+
+def has_long_digit_run(data: bytes) -> bool:
+    """Whether ``data`` holds 19 or more ASCII digits in a row."""
+    return _LONG_RUN in data.translate(_DIGITS_AS_ZERO)
 
 
 def loads(data: bytes) -> Any:
     """``json.loads``, parsed by orjson (several times faster on every read path) unless the text may hold an
     integer beyond 64 bits; what orjson refuses but the standard library reads (NaN written by ``json.dumps``)
     goes to ``json.loads`` too."""
-    if _LONG_DIGITS.search(data) is None:
+    if not has_long_digit_run(data):
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError:
