@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bench.capacity import render as render_capacity
-from bench.run import COST_METHODS, Bench, Run, _load_results, cassandra_section, report
+from bench.run import COST_METHODS, PING_LABEL, Bench, Run, _load_results, cassandra_section, report
 
 HEALTH = "Health/Check (empty RPC)"
 BATCH = "BatchTokenize (100 PANs)"
@@ -123,3 +123,23 @@ def test_without_the_cassandra_phase_the_capacity_model_keeps_its_assumption(
     assert "| → CPU per call on Cassandra | 1,320 µs" in capacity
     revived = _round_trip(results, tmp_path)
     assert report(_bench(revived)) == text and render_capacity(revived) == capacity
+
+
+def test_lookup_ratio_is_judged_against_ping_and_shown_against_bare_health() -> None:
+    results = _results(None)
+    peak = results["throughput"]["peak"]
+    peak[PING_LABEL] = _run(PING_LABEL, 400.0, 1500.0)
+    peak[HEALTH] = _run(HEALTH, 300.0, 2000.0)
+    peak["LookupCard by token"] = _run("LookupCard by token", 600.0, 960.0)
+    text = report(_bench(results))
+    row = next(ln for ln in text.splitlines() if ln.startswith("| LookupCard by token RPS ≥ 60%"))
+    # 960 / 1,500 = 64% of Ping (met); 400 / 600 = 67% in CPU; 960 / 2,000 = 48% of bare Health/Check
+    assert "64% of `Ping (empty CRS RPC)` (960 / 1,500)" in row
+    assert "67% in server CPU per request; 48% of bare `Health/Check`" in row
+    assert row.endswith("| **met** |")
+
+
+def test_a_run_from_before_ping_is_judged_against_health() -> None:
+    text = report(_bench(_results(None)))
+    row = next(ln for ln in text.splitlines() if ln.startswith("| LookupCard by token RPS ≥ 60%"))
+    assert "of `Health/Check (empty RPC)`" in row
