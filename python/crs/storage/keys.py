@@ -23,4 +23,6 @@ def encode_part(part: KeyPart) -> str:
 
 def encode_key(key: Key) -> str:
     """Tuples compare like their encodings: parts hold no character below the separator."""
-    return SEPARATOR.join(encode_part(p) for p in key)
+    if len(key) == 1:  # most partition and clustering keys of single-row reads: no join
+        return encode_part(key[0])
+    return SEPARATOR.join([encode_part(p) for p in key])
