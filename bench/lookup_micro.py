@@ -4,7 +4,7 @@
 
 WORKSPACE_DIR is a seeded loadtests Workspace (keys, API keys, data, seed manifest). Times, in CPU-µs per
 call (best of 5 rounds, so other load on the machine counts least): the interceptor-wrapped call (auth,
-metrics, context, servicer, log line), the servicer alone (domain + protobuf response), the domain
+metrics, context, servicer, log line), the servicer alone (domain + response encoding), the domain
 lookup alone (store reads + record decode), the per-RPC log line alone, and authentication.
 Prints one JSON object.
 """
@@ -106,7 +106,7 @@ async def measure(root: Path) -> dict[str, float]:
 
         return {
             "interceptor (auth, metrics, log line) + servicer: the whole call above gRPC": await _best(full),
-            "servicer (domain + protobuf response)": await _best(servicer_only),
+            "servicer (domain + response encoded in _core)": await _best(servicer_only),
             "domain lookup (5 keyed reads + 4 record decodes)": await _best(domain_only),
             "per-RPC log line": await _best(log_line),
             "auth (API key)": await _best(auth),

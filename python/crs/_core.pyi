@@ -24,6 +24,7 @@ __all__ = [
     "SnapshotError",
     "classify_brand",
     "is_token_shaped",
+    "lookup_card_response",
     "luhn_valid",
     "new_token",
     "validate_pan",
@@ -61,6 +62,11 @@ def is_token_shaped(s: str) -> bool:
 
 def new_token(pan: str) -> str:
     """Same as ``KeyRing.new_token`` (no key needed). Raises ``InvalidPanError``."""
+
+def lookup_card_response(card: bytes, account: bytes | None, owners: list[bytes]) -> bytes:
+    """The encoded ``crs.v1.LookupCardResponse`` for the stored JSON records of a card, its account (None: no
+    account) and its owning customers, national identifiers masked: the message ``crs.api.convert`` builds.
+    Raises ``CoreError`` for a record that is not valid (the message never quotes the record)."""
 
 @final
 class PanInfo:

@@ -10,10 +10,12 @@ pub mod batch;
 pub mod cluster_index;
 pub mod errors;
 pub mod keyring;
+pub mod lookup_response;
 pub mod mac;
 pub mod pan;
 pub mod rng;
 pub mod token;
+pub mod wire;
 
 use std::path::PathBuf;
 
@@ -513,6 +515,21 @@ fn new_token(pan: &str) -> PyResult<String> {
     Ok(token::generate(&pan)?)
 }
 
+/// The encoded `crs.v1.LookupCardResponse` for the stored JSON records of a
+/// card, its account (None: no account) and its owning customers, national
+/// identifiers masked.
+#[pyfunction]
+fn lookup_card_response<'py>(
+    py: Python<'py>,
+    card: &[u8],
+    account: Option<&[u8]>,
+    owners: Vec<Bound<'py, PyBytes>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let owners: Vec<&[u8]> = owners.iter().map(|o| o.as_bytes()).collect();
+    let out = lookup_response::lookup_card_response(card, account, &owners)?;
+    Ok(PyBytes::new(py, &out))
+}
+
 /// Card-data core: PAN validation, vault tokens, AES-256-GCM, HMAC indexes.
 #[pymodule(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -537,5 +554,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(classify_brand, m)?)?;
     m.add_function(wrap_pyfunction!(is_token_shaped, m)?)?;
     m.add_function(wrap_pyfunction!(new_token, m)?)?;
+    m.add_function(wrap_pyfunction!(lookup_card_response, m)?)?;
     Ok(())
 }

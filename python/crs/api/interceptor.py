@@ -12,8 +12,8 @@ import grpc
 from google.protobuf.message import Message
 
 from crs._core import KeyRing, is_token_shaped
+from crs.api import encoded, logs, metrics
 from crs.api import errors as api_errors
-from crs.api import logs, metrics
 from crs.api.auth import ApiKeys
 from crs.api.call import CURRENT, DEADLINE, DeadlineExceeded
 from crs.api.methods import POLICIES, PUBLIC_PREFIXES, Policy
@@ -99,7 +99,9 @@ class CrsInterceptor(grpc.aio.ServerInterceptor):
             return None  # client/bidi streaming is not wrapped (none is defined): UNIMPLEMENTED, never unauthenticated
         wrapped = self._wrap(method, policy, cast(Behavior, handler.unary_unary))
         return grpc.unary_unary_rpc_method_handler(
-            wrapped, request_deserializer=handler.request_deserializer, response_serializer=handler.response_serializer
+            wrapped,
+            request_deserializer=handler.request_deserializer,
+            response_serializer=encoded.serializer(handler.response_serializer),  # an Encoded response as is
         )
 
     def _wrap(self, method: str, policy: Policy, inner: Behavior) -> Behavior:

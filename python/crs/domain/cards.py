@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from crs._core import is_token_shaped
 from crs.domain import etags, listing
@@ -21,7 +21,7 @@ from crs.domain.errors import (
     Violations,
 )
 from crs.domain.ids import new_version, valid_id
-from crs.domain.loading import load, load_many
+from crs.domain.loading import load, load_json, load_many, load_many_json
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
@@ -43,6 +43,10 @@ class CardLookup:
     card: CardRecord
     account: AccountRecord | None
     owners: list[CustomerRecord]
+    # The same records as stored (JSON), for the API's encoder of the lookup response (``_core``).
+    card_json: bytes = b""
+    account_json: bytes | None = None
+    owners_json: list[bytes] = field(default_factory=list)
 
 
 def card_name(tenant: str, card_id: str) -> str:
@@ -259,7 +263,8 @@ class Cards:
         return found.owners
 
     async def lookup_by_id(self, tenant: str, card_id: str) -> CardLookup:
-        card = await self.get(Name(tenant, "cards", card_id))
+        card_json = await load_json(self._store, schema.cards_by_id, Name(tenant, "cards", card_id), "crs.v1/Card")
+        card = decode(CardRecord, card_json)
         account: AccountRecord | None = None
         stored_account = await self._store.get(schema.accounts_by_id, (tenant, card.account_id))
         if stored_account is not None:
@@ -267,5 +272,8 @@ class Cards:
         owner_ids = await self._relationships.owners_of_account(tenant, card.account_id)
         if card.customer_id not in owner_ids:
             owner_ids.append(card.customer_id)
-        owners = await self._customers.get_many(tenant, owner_ids)
-        return CardLookup(card, account, owners)
+        owners_json = await load_many_json(self._store, schema.customers_by_id, tenant, owner_ids)
+        owners = [decode(CustomerRecord, raw) for raw in owners_json]
+        return CardLookup(
+            card, account, owners, card_json, stored_account.value if stored_account else None, owners_json
+        )
