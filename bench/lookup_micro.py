@@ -107,7 +107,7 @@ async def measure(root: Path) -> dict[str, float]:
         return {
             "interceptor (auth, metrics, log line) + servicer: the whole call above gRPC": await _best(full),
             "servicer (domain + response encoded in _core)": await _best(servicer_only),
-            "domain lookup (5 keyed reads + 4 record decodes)": await _best(domain_only),
+            "domain lookup (5 keyed reads, card and relationship decodes)": await _best(domain_only),
             "per-RPC log line": await _best(log_line),
             "auth (API key)": await _best(auth),
         }

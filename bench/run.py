@@ -1033,7 +1033,7 @@ def report(b: Bench) -> str:
             f"RPC (`{ceiling_label}`): {gap:,.0f} µs more. For LookupCard to reach "
             f"{TARGETS['lookup_ratio']:.0%} of the empty-RPC rate in one process it could cost at most "
             f"{budget:,.0f} µs more than the empty RPC. In-process (best case: no gRPC, warm caches) {what} "
-            f"costs {beyond:,.0f} µs, spread over five keyed reads, four JSON record decodes and the response "
+            f"costs {beyond:,.0f} µs, spread over five keyed reads, the card and relationship decodes and the response "
             "encoded in `_core`, with no single dominant frame"
             + (
                 " — over the budget on its own."

@@ -30,11 +30,10 @@ def serializer(inner: Callable[[Any], bytes] | None) -> Callable[[Any], bytes] |
     """The method's response serializer, passing an ``Encoded`` response's bytes through."""
     if inner is None:
         return None
-    serialize = inner
 
     def serialize_response(response: Any) -> bytes:
         if type(response) is Encoded:
             return response.data
-        return serialize(response)
+        return inner(response)
 
     return serialize_response

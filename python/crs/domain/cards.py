@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 from crs._core import is_token_shaped
 from crs.domain import etags, listing
@@ -38,15 +39,23 @@ _IN_FLIGHT_WAITS = (0.0, 0.05, 0.1, 0.2, 0.4, 0.8)  # seconds, about 1.5 s in al
 STATES = range(1, 7)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CardLookup:
+    """A card with its account and owning customers, as stored (JSON). The account and owner records are
+    decoded on first use: LookupCard's encoder in ``_core`` reads the JSON and decodes nothing here."""
+
     card: CardRecord
-    account: AccountRecord | None
-    owners: list[CustomerRecord]
-    # The same records as stored (JSON), for the API's encoder of the lookup response (``_core``).
-    card_json: bytes = b""
-    account_json: bytes | None = None
-    owners_json: list[bytes] = field(default_factory=list)
+    card_json: bytes
+    account_json: bytes | None
+    owners_json: list[bytes]
+
+    @cached_property
+    def account(self) -> AccountRecord | None:
+        return None if self.account_json is None else decode(AccountRecord, self.account_json)
+
+    @cached_property
+    def owners(self) -> list[CustomerRecord]:
+        return [decode(CustomerRecord, raw) for raw in self.owners_json]
 
 
 def card_name(tenant: str, card_id: str) -> str:
@@ -265,15 +274,9 @@ class Cards:
     async def lookup_by_id(self, tenant: str, card_id: str) -> CardLookup:
         card_json = await load_json(self._store, schema.cards_by_id, Name(tenant, "cards", card_id), "crs.v1/Card")
         card = decode(CardRecord, card_json)
-        account: AccountRecord | None = None
         stored_account = await self._store.get(schema.accounts_by_id, (tenant, card.account_id))
-        if stored_account is not None:
-            account = decode(AccountRecord, stored_account.value)
         owner_ids = await self._relationships.owners_of_account(tenant, card.account_id)
         if card.customer_id not in owner_ids:
             owner_ids.append(card.customer_id)
         owners_json = await load_many_json(self._store, schema.customers_by_id, tenant, owner_ids)
-        owners = [decode(CustomerRecord, raw) for raw in owners_json]
-        return CardLookup(
-            card, account, owners, card_json, stored_account.value if stored_account else None, owners_json
-        )
+        return CardLookup(card, card_json, stored_account.value if stored_account else None, owners_json)
