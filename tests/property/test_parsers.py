@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from crs.api.logs import mask_pans
 from crs.domain import ids
 from crs.domain.validation import normalize_email, normalize_phone
-from crs.storage.keys import encode_key
+from crs.storage.keys import SEPARATOR, encode_key, encode_part
 
 EXAMPLES = settings(max_examples=200, deadline=None, database=None)
 
@@ -78,6 +78,22 @@ def test_encode_key_int_order_or_rejection(a: int, b: int) -> None:
     except ValueError:
         return
     assert ea < eb
+
+
+@EXAMPLES
+@given(st.lists(st.one_of(st.text(st.characters(exclude_categories=("Cs",)), max_size=6), KEY_INT), max_size=4))
+def test_encode_key_fast_path_matches_part_by_part(parts: list[str | int]) -> None:
+    """The join of printable text and the part-by-part encoding agree, on valid keys and on rejected ones."""
+    key = tuple(parts)
+    try:
+        expected: str | None = SEPARATOR.join([encode_part(p) for p in key])
+    except ValueError:
+        expected = None
+    try:
+        got: str | None = encode_key(key)
+    except ValueError:
+        got = None
+    assert got == expected
 
 
 def test_encode_key_rejects_what_it_cannot_order() -> None:

@@ -68,9 +68,15 @@ class ObservedStore(Store):
         before: Key | None = None,
         limit: int,
     ) -> list[Row]:
-        return await self._run(
-            table.name, "scan", lambda: self.inner.scan(table, partition, after=after, before=before, limit=limit)
-        )
+        # Every LookupCard scans the account's relationships: the steps of ``_run``, without its closure.
+        started = _check_deadline(table.name, "scan")
+        try:
+            return await self.inner.scan(table, partition, after=after, before=before, limit=limit)
+        except Exception:
+            metrics.STORE_ERRORS.labels(table=table.name, op="scan").inc()
+            raise
+        finally:
+            metrics.store_op_done(table.name, "scan", time.perf_counter() - started)
 
     async def apply(self, writes: Sequence[Write]) -> None:
         table = writes[0].table.name if writes else "-"

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import Any
 
 from crs._core import is_token_shaped
 from crs.domain import etags, listing
@@ -26,7 +27,7 @@ from crs.domain.loading import load, load_json, load_many, load_many_json
 from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
-from crs.domain.records import AccountRecord, CardRecord, CustomerRecord, decode, encode, now_us
+from crs.domain.records import AccountRecord, CardRecord, CustomerRecord, build, decode, encode, loads, now_us
 from crs.domain.relationships import Relationships
 from crs.domain.validation import MAX_REASON, check_text
 from crs.domain.vault import Vault, entry_from_sealed, entry_writes
@@ -41,13 +42,17 @@ STATES = range(1, 7)
 
 @dataclass(frozen=True)
 class CardLookup:
-    """A card with its account and owning customers, as stored (JSON). The account and owner records are
-    decoded on first use: LookupCard's encoder in ``_core`` reads the JSON and decodes nothing here."""
+    """A card with its account and owning customers, as stored (JSON). The records are built on first use:
+    LookupCard's encoder in ``_core`` reads the JSON and builds nothing here."""
 
-    card: CardRecord
+    card_fields: dict[str, Any]  # the card's JSON, parsed
     card_json: bytes
     account_json: bytes | None
     owners_json: list[bytes]
+
+    @cached_property
+    def card(self) -> CardRecord:
+        return build(CardRecord, self.card_fields)
 
     @cached_property
     def account(self) -> AccountRecord | None:
@@ -273,10 +278,11 @@ class Cards:
 
     async def lookup_by_id(self, tenant: str, card_id: str) -> CardLookup:
         card_json = await load_json(self._store, schema.cards_by_id, Name(tenant, "cards", card_id), "crs.v1/Card")
-        card = decode(CardRecord, card_json)
-        stored_account = await self._store.get(schema.accounts_by_id, (tenant, card.account_id))
-        owner_ids = await self._relationships.owners_of_account(tenant, card.account_id)
-        if card.customer_id not in owner_ids:
-            owner_ids.append(card.customer_id)
+        fields = loads(card_json)
+        account_id, holder = fields["account_id"], fields["customer_id"]
+        stored_account = await self._store.get(schema.accounts_by_id, (tenant, account_id))
+        owner_ids = await self._relationships.owners_of_account(tenant, account_id)
+        if holder not in owner_ids:
+            owner_ids.append(holder)
         owners_json = await load_many_json(self._store, schema.customers_by_id, tenant, owner_ids)
-        return CardLookup(card, card_json, stored_account.value if stored_account else None, owners_json)
+        return CardLookup(fields, card_json, stored_account.value if stored_account else None, owners_json)

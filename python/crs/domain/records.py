@@ -161,6 +161,11 @@ def decode(cls: type[T], data: bytes) -> T:
     return _build(cls, loads(data))
 
 
+def build(cls: type[T], raw: dict[str, Any]) -> T:
+    """The record from its JSON already parsed (``loads``), for callers that read a field or two first."""
+    return _build(cls, raw)
+
+
 # 19 digits in a row: maybe an integer orjson cannot hold in 64 bits (it would read it as a float). Every
 # integer of at most 18 digits is exact in orjson; a longer digit run (a token, a long fraction) only costs
 # the slower parser. Found by mapping every digit to "0" and everything else to "x" and searching for 19

@@ -64,9 +64,24 @@ class EmbeddedStore(Store):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="crs-sqlite-writer")
         self._writes = 0
         self._closed = False
-        self._get_sql = {  # the single-row read of each table
-            name: f'SELECT value, version FROM "{name}" WHERE pk=? AND ck=? AND (expires_at IS NULL OR expires_at > ?)'
+        self._get_plan = {  # the single-row read of each table: its SQL, key parts in the partition key, in all
+            t.name: (
+                f'SELECT value, version FROM "{t.name}" WHERE pk=? AND ck=? AND (expires_at IS NULL OR expires_at > ?)',
+                len(t.partition_key),
+                len(t.key_columns),
+            )
+            for t in self._tables.values()
+        }
+        self._scan_sql = {  # a partition's rows, with or without each bound of the clustering range
+            (name, after, before): (
+                f'SELECT ck, value, version FROM "{name}" WHERE pk=? AND (expires_at IS NULL OR expires_at > ?)'
+                + (" AND ck > ?" if after else "")
+                + (" AND ck < ?" if before else "")
+                + " ORDER BY ck LIMIT ?"
+            )
             for name in self._tables
+            for after in (False, True)
+            for before in (False, True)
         }
         self._migrate()
 
@@ -94,12 +109,20 @@ class EmbeddedStore(Store):
             return self._reader.execute(sql, args).fetchall()
 
     async def get(self, table: Table, key: Key) -> Record | None:
-        pk, ck = table.split(key)
-        rows = self._query(self._get_sql[table.name], (encode_key(pk), encode_key(ck), time.time()))
+        # Every lookup's hot path, so ``Table.split`` and ``_query`` are inlined: under load each request runs
+        # with cold CPU caches, and each call and object of this path costs several times its in-process time.
+        sql, n, parts = self._get_plan[table.name]
+        if len(key) != parts:
+            table.split(key)  # raises the key-shape error
+        args = (encode_key(key[:n]), encode_key(key[n:]), time.time())
+        if self._closed:
+            raise StoreUnavailable("store is closed")
+        with self._read_lock:
+            rows = self._reader.execute(sql, args).fetchall()  # fetchall: the statement is reset at once
         if not rows:
             return None
         value, version = rows[0]
-        return Record(bytes(value), str(version))  # type: ignore[call-overload]
+        return Record(value if type(value) is bytes else bytes(value), str(version))
 
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
         if len(keys) <= _INLINE_KEYS:
@@ -136,15 +159,12 @@ class EmbeddedStore(Store):
         before: Key | None = None,
         limit: int,
     ) -> list[Row]:
-        sql = f'SELECT ck, value, version FROM "{table.name}" WHERE pk=? AND (expires_at IS NULL OR expires_at > ?)'
+        sql = self._scan_sql[(table.name, after is not None, before is not None)]
         args: list[object] = [encode_key(partition), time.time()]
         if after is not None:
-            sql += " AND ck > ?"
             args.append(encode_key(after))
         if before is not None:
-            sql += " AND ck < ?"
             args.append(encode_key(before))
-        sql += " ORDER BY ck LIMIT ?"
         args.append(limit)
         out: list[Row] = []
         for ck, value, version in self._query(sql, args):

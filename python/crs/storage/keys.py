@@ -23,6 +23,9 @@ def encode_part(part: KeyPart) -> str:
 
 def encode_key(key: Key) -> str:
     """Tuples compare like their encodings: parts hold no character below the separator."""
-    if len(key) == 1:  # most partition and clustering keys of single-row reads: no join
-        return encode_part(key[0])
-    return SEPARATOR.join([encode_part(p) for p in key])
+    for part in key:
+        # Printable text holds no control character: joined as it is. Integers, and text that is not printable
+        # (which may still be valid), go through ``encode_part``, which pads or checks them character by character.
+        if type(part) is not str or not part.isprintable():
+            return SEPARATOR.join([encode_part(p) for p in key])
+    return SEPARATOR.join(key)  # type: ignore[arg-type]  # every part is str (checked above)
