@@ -9,7 +9,7 @@
 FROM python:3.11-slim-bookworm AS builder
 ARG RUST_VERSION=1.88.0
 RUN apt-get update \
- && apt-get install -y --no-install-recommends build-essential curl ca-certificates \
+ && apt-get install -y --no-install-recommends build-essential curl ca-certificates libsqlite3-dev \
  && rm -rf /var/lib/apt/lists/*
 ENV RUSTUP_HOME=/opt/rustup CARGO_HOME=/opt/cargo PATH=/opt/cargo/bin:$PATH
 RUN curl -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal --default-toolchain "${RUST_VERSION}"

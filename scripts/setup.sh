@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything CRS needs on a fresh machine of this kind, from the project's own files:
-# a virtualenv with the Python dependencies, the Rust extension crs._core (maturin, release build),
+# a virtualenv with the Python dependencies, the Rust extension crs._core (maturin, release build; it links the
+# system libsqlite3, installed with apt when missing),
 # the gRPC command-line clients used by the tests (grpcurl, grpc-health-probe) via `go install`, and
 # Apache Cassandra's jars via Maven (scripts/cassandra.sh fetch).
 # Idempotent: a second run only rebuilds what changed.
@@ -15,6 +16,16 @@ KUSTOMIZE_VERSION=v5.8.1
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required" >&2; exit 1; }
 command -v go >/dev/null || { echo "setup: go is required for grpcurl and grpc-health-probe" >&2; exit 1; }
+
+# crs._core links the system libsqlite3 (the library Python's sqlite3 module loads; rust_core/Cargo.toml says
+# why), so the build needs its development link, libsqlite3.so (Debian/Ubuntu: libsqlite3-dev).
+if ! ldconfig -p 2>/dev/null | grep -q 'libsqlite3\.so '; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -q && apt-get install -y -q --no-install-recommends libsqlite3-dev
+  else
+    echo "setup: libsqlite3-dev (libsqlite3.so) is required to build crs._core" >&2; exit 1
+  fi
+fi
 
 if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv

@@ -22,6 +22,9 @@ __all__ = [
     "PanInfo",
     "SealedPan",
     "SnapshotError",
+    "StoreBusyError",
+    "StoreReadError",
+    "StoreReader",
     "classify_brand",
     "is_token_shaped",
     "lookup_card_response",
@@ -46,6 +49,33 @@ class DecryptionError(CoreError):
 class SnapshotError(CoreError):
     """A ``ClusterIndex`` snapshot could not be written or read: I/O error, truncated file,
     bad magic, unsupported version, checksum mismatch, or inconsistent contents."""
+
+class StoreReadError(CoreError):
+    """A read of the embedded store's file failed. The message names the statement or the file, never a value."""
+
+class StoreBusyError(StoreReadError):
+    """The store's file was locked longer than ``StoreReader`` waits while it holds the GIL (20 ms)."""
+
+@final
+class StoreReader:
+    """Keyed reads of the embedded store's SQLite file that keep the GIL: Python's ``sqlite3`` releases it
+    around every step, a hand-off to another waiting thread (gRPC's poller) each time. Read-only
+    (``PRAGMA query_only``), on the process's own libsqlite3. ``sql`` is the statement text the store built."""
+
+    def __new__(cls, path: str | os.PathLike[str], cache_kib: int) -> StoreReader:
+        """Opens the existing file ``path`` with a page cache of ``cache_kib`` KiB. Raises ``StoreReadError``."""
+
+    def get(self, sql: str, pk: str, ck: str, now: float) -> tuple[bytes, str] | None:
+        """``(value, version)`` of the one row ``sql`` selects for ``(pk, ck, now)``, or None."""
+
+    def scan(
+        self, sql: str, pk: str, now: float, after: str | None, before: str | None, limit: int
+    ) -> list[tuple[str, bytes, str]]:
+        """``(clustering, value, version)`` rows; ``sql`` binds pk, now, ``after`` and ``before`` when not None,
+        then ``limit``."""
+
+    def close(self) -> None:
+        """Closes the connection; later reads raise ``StoreReadError``."""
 
 def luhn_valid(digits: str) -> bool:
     """True if ``digits`` is non-empty, all ASCII digits, with a correct Luhn check digit."""

@@ -42,6 +42,18 @@ pub mod exceptions {
     );
     create_exception!(
         crs._core,
+        StoreReadError,
+        CoreError,
+        "A read of the embedded store's file failed (the message names the statement or file, never a value)."
+    );
+    create_exception!(
+        crs._core,
+        StoreBusyError,
+        StoreReadError,
+        "The embedded store's file was locked longer than the reader waits while holding the GIL; retry elsewhere."
+    );
+    create_exception!(
+        crs._core,
         SnapshotError,
         CoreError,
         "A cluster index snapshot could not be written or read (I/O error, truncated, corrupt, or unsupported)."
@@ -103,6 +115,11 @@ pub enum CoreError {
     /// `SnapshotError`). The message carries only paths, error kinds and
     /// format facts.
     Snapshot(String),
+    /// A read of the embedded store failed (→ `StoreReadError`).
+    Store(String),
+    /// The embedded store was locked past the reader's short wait (→
+    /// `StoreBusyError`).
+    StoreBusy(String),
 }
 
 impl fmt::Display for CoreError {
@@ -115,6 +132,7 @@ impl fmt::Display for CoreError {
             CoreError::Random => f.write_str("operating system random number generator failed"),
             CoreError::Crypto(msg) => write!(f, "cryptographic operation failed: {msg}"),
             CoreError::Snapshot(msg) => f.write_str(msg),
+            CoreError::Store(msg) | CoreError::StoreBusy(msg) => write!(f, "store read: {msg}"),
         }
     }
 }
@@ -167,6 +185,8 @@ impl From<CoreError> for PyErr {
             CoreError::KeyRing(_) => exceptions::KeyRingError::new_err(msg),
             CoreError::Decryption => exceptions::DecryptionError::new_err(msg),
             CoreError::Snapshot(_) => exceptions::SnapshotError::new_err(msg),
+            CoreError::Store(_) => exceptions::StoreReadError::new_err(msg),
+            CoreError::StoreBusy(_) => exceptions::StoreBusyError::new_err(msg),
             CoreError::InvalidArgument(_) | CoreError::Random | CoreError::Crypto(_) => {
                 exceptions::CoreError::new_err(msg)
             }

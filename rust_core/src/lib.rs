@@ -14,6 +14,7 @@ pub mod lookup_response;
 pub mod mac;
 pub mod pan;
 pub mod rng;
+pub mod store_reader;
 pub mod token;
 pub mod wire;
 
@@ -530,6 +531,62 @@ fn lookup_card_response<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// Keyed reads of the embedded store's SQLite file that keep the GIL (see
+/// `store_reader.rs`): `get` and `scan` take the SQL text the store built.
+#[pyclass(module = "crs._core", name = "StoreReader", frozen)]
+pub struct PyStoreReader {
+    inner: store_reader::StoreReader,
+}
+
+#[pymethods]
+impl PyStoreReader {
+    #[new]
+    fn new(path: PathBuf, cache_kib: u32) -> PyResult<Self> {
+        Ok(PyStoreReader {
+            inner: store_reader::StoreReader::open(&path, cache_kib)?,
+        })
+    }
+
+    /// `(value, version)` of the row `sql` selects for `(pk, ck, now)`, or None.
+    fn get<'py>(
+        &self,
+        py: Python<'py>,
+        sql: &str,
+        pk: &str,
+        ck: &str,
+        now: f64,
+    ) -> PyResult<Option<(Bound<'py, PyBytes>, String)>> {
+        let found = self.inner.get(sql, pk, ck, now)?;
+        Ok(found.map(|(value, version)| (PyBytes::new(py, &value), version)))
+    }
+
+    /// `(clustering, value, version)` rows of one partition; `sql` binds
+    /// pk, now, then `after` and `before` when given, then `limit`.
+    #[pyo3(signature = (sql, pk, now, after, before, limit))]
+    #[allow(clippy::too_many_arguments)]
+    fn scan<'py>(
+        &self,
+        py: Python<'py>,
+        sql: &str,
+        pk: &str,
+        now: f64,
+        after: Option<&str>,
+        before: Option<&str>,
+        limit: i64,
+    ) -> PyResult<Vec<(String, Bound<'py, PyBytes>, String)>> {
+        let rows = self.inner.scan(sql, pk, now, after, before, limit)?;
+        Ok(rows
+            .into_iter()
+            .map(|r| (r.clustering, PyBytes::new(py, &r.value), r.version))
+            .collect())
+    }
+
+    /// Closes the connection; later reads raise `StoreReadError`.
+    fn close(&self) {
+        self.inner.close();
+    }
+}
+
 /// Card-data core: PAN validation, vault tokens, AES-256-GCM, HMAC indexes.
 #[pymodule(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -545,6 +602,15 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<exceptions::DecryptionError>(),
     )?;
     m.add("SnapshotError", py.get_type::<exceptions::SnapshotError>())?;
+    m.add(
+        "StoreReadError",
+        py.get_type::<exceptions::StoreReadError>(),
+    )?;
+    m.add(
+        "StoreBusyError",
+        py.get_type::<exceptions::StoreBusyError>(),
+    )?;
+    m.add_class::<PyStoreReader>()?;
     m.add_class::<PyClusterIndex>()?;
     m.add_class::<PyPanInfo>()?;
     m.add_class::<PySealedPan>()?;

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import pytest
 
+from crs._core import StoreBusyError
 from crs.storage import embedded, schema
 from crs.storage.base import (
     ConditionFailed,
@@ -355,6 +356,68 @@ def test_closed_store_is_unavailable(tmp_path: Path) -> None:
         run(s.scan(ITEMS, ("o",), limit=1))
     with pytest.raises(StoreUnavailable):
         apply(s, put(THINGS, ("acme", "x"), b"x"))
+
+
+# --------------------------------------------------------------------------- the _core reader
+
+
+def test_reads_see_what_another_process_committed(tmp_path: Path) -> None:
+    """Keyed reads and scans go through ``_core.StoreReader`` (its own connection): a row committed by another
+    connection to the file (another worker process) is visible to the next read, and so is its deletion."""
+    path = tmp_path / "crs.db"
+    reader, other = EmbeddedStore(path, TABLES), EmbeddedStore(path, TABLES)
+    try:
+        assert run(reader.get(THINGS, ("acme", "late"))) is None
+        apply(other, put(THINGS, ("acme", "late"), b"written elsewhere", "v2"))
+        _fill_items(other, "o", ["x", "y"])
+        assert run(reader.get(THINGS, ("acme", "late"))) == Record(b"written elsewhere", "v2")
+        assert [r.clustering for r in run(reader.scan(ITEMS, ("o",), limit=10))] == [("x",), ("y",)]
+        apply(other, Delete(THINGS, ("acme", "late")))
+        assert run(reader.get(THINGS, ("acme", "late"))) is None
+    finally:
+        run(reader.close())
+        run(other.close())
+
+
+def test_a_busy_file_is_read_on_the_path_that_waits_without_the_gil(store: EmbeddedStore) -> None:
+    """The _core reader keeps the GIL, so it waits only 20 ms for a lock and then raises StoreBusyError; the read
+    is retried on Python's sqlite3, which waits with the GIL released. A WAL reader is almost never refused a
+    lock (another connection in exclusive locking mode, WAL recovery), which cannot be timed for a test: the
+    refusal is simulated; the retry reads the real file."""
+
+    class Busy:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def get(self, *args: object) -> None:
+            self.calls += 1
+            raise StoreBusyError("store read: database is locked")
+
+        scan = get
+
+    apply(store, put(THINGS, ("acme", "t"), b"value", "v1"))
+    _fill_items(store, "o", ["a", "b"])
+    real, busy = store._fast, Busy()
+    store._fast = busy  # type: ignore[assignment]
+    try:
+        assert run(store.get(THINGS, ("acme", "t"))) == Record(b"value", "v1")
+        assert run(store.get(THINGS, ("acme", "missing"))) is None
+        rows = run(store.scan(ITEMS, ("o",), after=("a",), limit=10))
+        assert [(r.clustering, r.record.value) for r in rows] == [(("b",), b"b")]
+        assert busy.calls == 3
+    finally:
+        store._fast = real
+
+
+def test_a_failed_read_is_store_unavailable(store: EmbeddedStore) -> None:
+    """Any other read error of the _core reader (I/O, a closed connection) is StoreUnavailable: UNAVAILABLE to
+    the caller, who may retry; the message names no key."""
+    store._fast.close()
+    with pytest.raises(StoreUnavailable, match="store read failed") as caught:
+        run(store.get(THINGS, ("acme", "secret-id")))
+    assert "secret-id" not in str(caught.value)
+    with pytest.raises(StoreUnavailable):
+        run(store.scan(ITEMS, ("o",), limit=1))
 
 
 # --------------------------------------------------------------------------- concurrency

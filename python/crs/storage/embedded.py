@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from crs._core import StoreBusyError, StoreReader, StoreReadError
 from crs.storage.base import (
     ConditionFailed,
     Key,
@@ -84,6 +85,9 @@ class EmbeddedStore(Store):
             for before in (False, True)
         }
         self._migrate()
+        # Single-row reads and scans on the event loop: through _core, which keeps the GIL (Python's sqlite3
+        # releases it around every step, a hand-off to gRPC's poller thread each time in a loaded server).
+        self._fast = StoreReader(path, _CACHE_KIB)
 
     @property
     def path(self) -> Path:
@@ -114,15 +118,17 @@ class EmbeddedStore(Store):
         sql, n, parts = self._get_plan[table.name]
         if len(key) != parts:
             table.split(key)  # raises the key-shape error
-        args = (encode_key(key[:n]), encode_key(key[n:]), time.time())
+        pk, ck, now = encode_key(key[:n]), encode_key(key[n:]), time.time()
         if self._closed:
             raise StoreUnavailable("store is closed")
-        with self._read_lock:
-            rows = self._reader.execute(sql, args).fetchall()  # fetchall: the statement is reset at once
-        if not rows:
-            return None
-        value, version = rows[0]
-        return Record(value if type(value) is bytes else bytes(value), str(version))
+        try:
+            found = self._fast.get(sql, pk, ck, now)
+        except StoreBusyError:  # locked (rare in WAL mode): wait on the path that waits without the GIL
+            rows = self._query(sql, (pk, ck, now))
+            found = (bytes(rows[0][0]), str(rows[0][1])) if rows else None  # type: ignore[call-overload]
+        except StoreReadError as e:
+            raise StoreUnavailable(f"store read failed: {e}") from e
+        return None if found is None else Record(found[0], found[1])
 
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
         if len(keys) <= _INLINE_KEYS:
@@ -160,16 +166,18 @@ class EmbeddedStore(Store):
         limit: int,
     ) -> list[Row]:
         sql = self._scan_sql[(table.name, after is not None, before is not None)]
-        args: list[object] = [encode_key(partition), time.time()]
-        if after is not None:
-            args.append(encode_key(after))
-        if before is not None:
-            args.append(encode_key(before))
-        args.append(limit)
-        out: list[Row] = []
-        for ck, value, version in self._query(sql, args):
-            out.append(Row(_decode_clustering(table, str(ck)), Record(bytes(value), str(version))))  # type: ignore[call-overload]
-        return out
+        pk, now = encode_key(partition), time.time()
+        low = None if after is None else encode_key(after)
+        high = None if before is None else encode_key(before)
+        self._check_open()
+        try:
+            rows = self._fast.scan(sql, pk, now, low, high, limit)
+        except StoreBusyError:  # as in ``get``
+            args = [pk, now, *(b for b in (low, high) if b is not None), limit]
+            rows = [(str(c), bytes(v), str(ver)) for c, v, ver in self._query(sql, args)]  # type: ignore[call-overload]
+        except StoreReadError as e:
+            raise StoreUnavailable(f"store read failed: {e}") from e
+        return [Row(_decode_clustering(table, ck), Record(value, version)) for ck, value, version in rows]
 
     # -- writes ------------------------------------------------------------------------------------
 
@@ -246,6 +254,7 @@ class EmbeddedStore(Store):
         await asyncio.to_thread(self._executor.shutdown, wait=True)  # the in-flight write finishes first
         self._writer.close()
         self._reader.close()
+        self._fast.close()
 
 
 def _decode_clustering(table: Table, encoded: str) -> Key:
