@@ -751,6 +751,47 @@ def _fmt_run(r: Run, half: Run | None = None) -> str:
     return "| " + " | ".join(cells) + " |"
 
 
+def _lookup_target_rows(
+    tp: dict[str, Any], ratios: dict[str, float], ceiling_label: str, ceiling: float
+) -> tuple[list[str], list[str]]:
+    """The targets table's lookup-ratio rows (median ratio, round-by-round range, verdict) and the note under
+    the table on how steady the ceiling was."""
+    rows: list[str] = []
+    ceiling_cpu = tp["peak"][ceiling_label].cpu_us_per_req
+    bare = tp["peak"][HEALTH_LABEL]
+    for label, ratio in ratios.items():
+        paired = _round_ratios(tp.get("rounds", {}), label, ceiling_label)
+        spread = ""
+        verdict = _verdict(ratio >= TARGETS["lookup_ratio"])
+        if len(paired) > 1:
+            spread = f"; round by round {min(paired):.0%} to {max(paired):.0%}"
+            if ratio >= TARGETS["lookup_ratio"] > min(paired):
+                verdict = "**met in the median, not in every round**"
+        rows.append(
+            f"| {label} RPS ≥ {TARGETS['lookup_ratio']:.0%} of the empty-RPC ceiling (1 process) | "
+            f"{ratio:.0%} of `{ceiling_label}` ({tp['peak'][label].rps:,.0f} / {ceiling:,.0f}){spread}, "
+            f"{ceiling_cpu / tp['peak'][label].cpu_us_per_req:.0%} in server CPU per request; "
+            f"{tp['peak'][label].rps / bare.rps:.0%} of bare `Health/Check` | {verdict} |"
+        )
+    ceiling_runs = tp.get("rounds", {}).get(ceiling_label, [])
+    spread_note: list[str] = []
+    if len(ceiling_runs) > 1:
+        cpus = [r.cpu_us_per_req for r in ceiling_runs]
+        spread_note = [
+            "",
+            f"Round by round: each round's lookup RPS over the same round's `{ceiling_label}` RPS. The empty "
+            f"RPC's own server CPU per request ranged from {min(cpus):,.0f} to {max(cpus):,.0f} µs over the "
+            "rounds (other work on this shared machine): a ratio is only as steady as that.",
+        ]
+    return rows, spread_note
+
+
+def _round_ratios(rounds: dict[str, list[Run]], label: str, ceiling_label: str) -> list[float]:
+    """Each round's RPS of ``label`` over the same round's RPS of the ceiling (rounds run back to back)."""
+    pairs = zip(rounds.get(label, []), rounds.get(ceiling_label, []), strict=False)
+    return [run.rps / ceiling.rps for run, ceiling in pairs if ceiling.rps > 0]
+
+
 def _verdict(ok: bool | None) -> str:
     return "not measured" if ok is None else ("**met**" if ok else "**not met**")
 
@@ -877,7 +918,8 @@ def report(b: Bench) -> str:
         "",
         f"## 1-2. Throughput and latency, one server process, {seeds['small']['customers']:,} customers",
         "",
-        f"Peak: median of {a.rounds} rounds at fixed concurrency. 50% load: ghz `--rps` at half that peak.",
+        f"Peak: median of {max((len(v) for v in tp.get('rounds', {}).values()), default=a.rounds)} rounds at "
+        "fixed concurrency. 50% load: ghz `--rps` at half that peak.",
         "Latencies in ms over successful requests; server CPU-µs/req = utime+stime of the server processes",
         "(/proc/<pid>/stat) / requests; ghz CPU-µs/req = the load generator's own CPU (same cores).",
         "Two empty RPCs on the same server. `DiagnosticsService/Ping` is the empty-RPC ceiling of the CRS stack:",
@@ -1061,16 +1103,8 @@ def report(b: Bench) -> str:
         "| target | measured | verdict |",
         "| --- | --- | --- |",
     ]
-    ceiling_cpu = tp["peak"][ceiling_label].cpu_us_per_req
-    bare = tp["peak"][HEALTH_LABEL]
-    lines += [
-        f"| {label} RPS ≥ {TARGETS['lookup_ratio']:.0%} of the empty-RPC ceiling (1 process) | "
-        f"{ratio:.0%} of `{ceiling_label}` ({tp['peak'][label].rps:,.0f} / {ceiling:,.0f}), "
-        f"{ceiling_cpu / tp['peak'][label].cpu_us_per_req:.0%} in server CPU per request; "
-        f"{tp['peak'][label].rps / bare.rps:.0%} of bare `Health/Check` | "
-        f"{_verdict(ratio >= TARGETS['lookup_ratio'])} |"
-        for label, ratio in ratios.items()
-    ]
+    rows, spread_note = _lookup_target_rows(tp, ratios, ceiling_label, ceiling)
+    lines += rows
     lines += [
         f"| N workers ≥ {TARGETS['workers_speedup']}x one worker | "
         + (f"{speedup:.2f}x" if speedup is not None else "—")
@@ -1079,6 +1113,7 @@ def report(b: Bench) -> str:
         f"{store_customers(seeds['small']):,} | worst {growth:+.1%} | {_verdict(growth <= TARGETS['cost_growth'])} |",
         f"| Rust batch ≥ {TARGETS['rust_speedup']:.0f}x pure Python per core | {rust_speedup:.1f}x | "
         f"{_verdict(rust_speedup >= TARGETS['rust_speedup'])} |",
+        *spread_note,
         "",
         *OTHER_BENCHMARKS,
     ]
