@@ -59,7 +59,7 @@ class StoreBusyError(StoreReadError):
 @final
 class StoreReader:
     """Keyed reads of the embedded store's SQLite file that keep the GIL: Python's ``sqlite3`` releases it
-    around every step, a hand-off to another waiting thread (gRPC's poller) each time. Read-only
+    around every step, a hand-off whenever another thread is waiting for it. Read-only
     (``PRAGMA query_only``), on the process's own libsqlite3. ``sql`` is the statement text the store built."""
 
     def __new__(cls, path: str | os.PathLike[str], cache_kib: int) -> StoreReader:

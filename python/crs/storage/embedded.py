@@ -86,7 +86,7 @@ class EmbeddedStore(Store):
         }
         self._migrate()
         # Single-row reads and scans on the event loop: through _core, which keeps the GIL (Python's sqlite3
-        # releases it around every step, a hand-off to gRPC's poller thread each time in a loaded server).
+        # releases it around every step, a hand-off whenever another thread is waiting for it).
         self._fast = StoreReader(path, _CACHE_KIB)
 
     @property
@@ -113,14 +113,13 @@ class EmbeddedStore(Store):
             return self._reader.execute(sql, args).fetchall()
 
     async def get(self, table: Table, key: Key) -> Record | None:
-        # Every lookup's hot path, so ``Table.split`` and ``_query`` are inlined: under load each request runs
-        # with cold CPU caches, and each call and object of this path costs several times its in-process time.
+        # Every lookup's hot path, so ``Table.split`` is inlined: under load each request runs with cold CPU
+        # caches, and each call and object of this path costs several times its in-process time.
         sql, n, parts = self._get_plan[table.name]
         if len(key) != parts:
             table.split(key)  # raises the key-shape error
         pk, ck, now = encode_key(key[:n]), encode_key(key[n:]), time.time()
-        if self._closed:
-            raise StoreUnavailable("store is closed")
+        self._check_open()
         try:
             found = self._fast.get(sql, pk, ck, now)
         except StoreBusyError:  # locked (rare in WAL mode): wait on the path that waits without the GIL
