@@ -34,6 +34,7 @@ class CassandraMeasured:
     embedded_cpu_us: float  # the same method on the embedded store, measured alongside
     jvm_cpu_us: float  # Cassandra JVM CPU per call
     queries_per_call: float
+    driver_reads_cpu_us: float | None = None  # the same call with reads on the Python driver (older runs: None)
 
     @property
     def driver_cpu_us_per_query(self) -> float | None:
@@ -53,6 +54,11 @@ def measured_cassandra(results: dict[str, Any], method: str) -> CassandraMeasure
         embedded_cpu_us=float(c["embedded"][method].cpu_us_per_req),
         jvm_cpu_us=float(c["jvm_cpu_us_per_req"][method]),
         queries_per_call=float(c["queries_per_call"][method]),
+        driver_reads_cpu_us=(
+            float(c["cassandra_driver_reads"][method].cpu_us_per_req)
+            if method in (c.get("cassandra_driver_reads") or {})
+            else None
+        ),
     )
 
 
@@ -135,9 +141,17 @@ def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
             f"| server CPU per {method} on Cassandra (one local node) | {cassandra_cpu_us:,.0f} µs "
             f"({per_core_cassandra:,.0f}/s per core) | measured (§4, Cassandra, at {cass.rps:,.0f} RPS; embedded "
             f"alongside: {cass.embedded_cpu_us:,.0f} µs) |",
-            "| → app-side CPU per Cassandra query (driver + bridging, over an embedded read) | "
+            "| → app-side CPU per Cassandra query (client + bridging, over an embedded read) | "
             + (f"{cass.driver_cpu_us_per_query:,.0f} µs" if cass.driver_cpu_us_per_query is not None else "—")
             + " | derived from the two measurements |",
+        ]
+        if cass.driver_reads_cpu_us is not None:
+            lines.append(
+                f"| for comparison: the same {method} with reads on the Python driver (`--cassandra-reads driver`) | "
+                f"{cass.driver_reads_cpu_us:,.0f} µs ({cass.driver_reads_cpu_us / cassandra_cpu_us:.2f}x) | "
+                "measured (§4, Cassandra, same rounds and rate); the sizing uses the native reader (the default) |"
+            )
+        lines += [
             f"| Cassandra JVM CPU per {method} (RF 1: coordinator and replica in one node) | "
             f"{cass.jvm_cpu_us:,.0f} µs ({cass.jvm_cpu_us / max(cass.queries_per_call, 1e-9):,.0f} µs per query) | "
             "measured (§4, Cassandra) |",

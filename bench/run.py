@@ -349,20 +349,34 @@ class Bench:
             settled = node.settle(keyspace)
             self.log(f"cassandra: {settled}")
             counters = CqlCounters(keyspace)
-            with LocalServer(small_ws) as embedded, LocalServer(ws, store_args) as cass:
+            driver_args = (*store_args, "--cassandra-reads", "driver")
+            with (
+                LocalServer(small_ws) as embedded,
+                LocalServer(ws, store_args) as cass,
+                LocalServer(ws, driver_args) as driver,
+            ):
                 context = has_method(cass, "crs.v1.LookupService/GetAuthorizationContext")
                 ms = {m.label: m for m in methods(files, context) if m.label in COST_METHODS}
                 emb_ms = {m.label: m for m in methods(small_files, context) if m.label in ms}
-                # Both stores at one rate the Cassandra server sustains: at most half its own peak.
+                # Every store at one rate all Cassandra servers sustain: at most half the slower one's peak.
                 cass_peak = {label: self.measure(cass, ws, m).rps for label, m in ms.items()}
-                phase_rate = min(rate, 0.5 * min(cass_peak.values())) if rate else 0.5 * min(cass_peak.values())
-                self.log(f"cassandra: peak {cass_peak}, measuring at {phase_rate:.0f} rps")
-                # CPU the three processes burn without requests (driver and JVM background work), for context.
-                idle_of = {"embedded": embedded.cpu_seconds, "cassandra": cass.cpu_seconds, "jvm": node.cpu_seconds}
+                driver_peak = {label: self.measure(driver, ws, m).rps for label, m in ms.items()}
+                slowest = min(min(cass_peak.values()), min(driver_peak.values()))
+                phase_rate = min(rate, 0.5 * slowest) if rate else 0.5 * slowest
+                self.log(
+                    f"cassandra: peak {cass_peak} (driver reads: {driver_peak}), measuring at {phase_rate:.0f} rps"
+                )
+                # CPU the processes burn without requests (driver and JVM background work), for context.
+                idle_of = {
+                    "embedded": embedded.cpu_seconds,
+                    "cassandra": cass.cpu_seconds,
+                    "cassandra, driver reads": driver.cpu_seconds,
+                    "jvm": node.cpu_seconds,
+                }
                 idle0, t0 = {k: f() for k, f in idle_of.items()}, time.monotonic()
                 time.sleep(3)
                 idle = {k: (f() - idle0[k]) * 1e3 / (time.monotonic() - t0) for k, f in idle_of.items()}
-                runs: dict[str, dict[str, list[Run]]] = {"embedded": {}, "cassandra": {}}
+                runs: dict[str, dict[str, list[Run]]] = {"embedded": {}, "cassandra": {}, "driver": {}}
                 jvm: dict[str, list[float]] = {}
                 queries: dict[str, list[float]] = {}
                 cql: dict[str, list[float]] = {}
@@ -382,10 +396,13 @@ class Bench:
                             sum(after[k] - before[k] for k in ("read", "write", "scan")) / n
                         )
                         cql.setdefault(label, []).append((after["cql_requests"] - before["cql_requests"]) / n)
+                        slow = self.measure(driver, ws, ms[label], rps=phase_rate)
+                        runs["driver"].setdefault(label, []).append(slow)
                         self.log(
                             f"cassandra round {r + 1} {label}: CRS {run.cpu_us_per_req:.0f} CPU-us/req, "
                             f"JVM {jvm_us:.0f}, {queries[label][-1]:.2f} queries/call "
-                            f"(embedded {runs['embedded'][label][-1].cpu_us_per_req:.0f})"
+                            f"(embedded {runs['embedded'][label][-1].cpu_us_per_req:.0f}; "
+                            f"driver reads {slow.cpu_us_per_req:.0f})"
                         )
             return {
                 "customers": manifest["customers"],
@@ -397,9 +414,11 @@ class Bench:
                 "cost_rps": rate,
                 "rounds": max(3, a.rounds),
                 "peak_rps": cass_peak,
+                "driver_peak_rps": driver_peak,
                 "idle_cpu_ms_per_s": idle,
                 "embedded": {label: _median_cost(v) for label, v in runs["embedded"].items()},
                 "cassandra": {label: _median_cost(v) for label, v in runs["cassandra"].items()},
+                "cassandra_driver_reads": {label: _median_cost(v) for label, v in runs["driver"].items()},
                 "jvm_cpu_us_per_req": {label: _median(v) for label, v in jvm.items()},
                 "queries_per_call": {label: _median(v) for label, v in queries.items()},
                 "cql_requests_per_call": {label: _median(v) for label, v in cql.items()},
@@ -805,6 +824,43 @@ def driver_cpu_per_query(c: dict[str, Any], label: str) -> float | None:
     return float(c["cassandra"][label].cpu_us_per_req - c["embedded"][label].cpu_us_per_req) / q
 
 
+def reads_client_table(c: dict[str, Any]) -> list[str]:
+    """The native reader against the Python driver's reads, same keyspace, rounds and rate (absent in older runs)."""
+    slow = c.get("cassandra_driver_reads")
+    if not slow:
+        return []
+    lines = [
+        "",
+        "Reads on the native client against reads on the Python driver (same keyspace, rounds and rate):",
+        "",
+        "| method | CRS CPU-µs/req, driver reads | CRS CPU-µs/req, native reads | driver / native | "
+        "app-side CPU-µs/query, driver | app-side CPU-µs/query, native | p99 driver | p99 native |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for label, cass in c["cassandra"].items():
+        if label not in slow:
+            continue
+        old = slow[label]
+        emb = c["embedded"][label].cpu_us_per_req
+        q = float(c["queries_per_call"][label])
+        old_q, new_q = ((f"{(r.cpu_us_per_req - emb) / q:,.0f}" if q > 0 else "—") for r in (old, cass))
+        lines.append(
+            f"| {label} | {old.cpu_us_per_req:,.0f} | {cass.cpu_us_per_req:,.0f} | "
+            f"{old.cpu_us_per_req / cass.cpu_us_per_req:.2f}x | {old_q} | {new_q} | "
+            f"{old.p99_ms:.2f} | {cass.p99_ms:.2f} |"
+        )
+    if "driver_peak_rps" in c:
+        lines += [
+            "",
+            "Peak RPS of one process (ghz at full speed, before the fixed-rate rounds): native reads "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in c["peak_rps"].items())
+            + "; driver reads "
+            + ", ".join(f"{k} {v:,.0f}" for k, v in c["driver_peak_rps"].items())
+            + ".",
+        ]
+    return lines
+
+
 def cassandra_section(c: dict[str, Any] | None) -> list[str]:
     """§4's Cassandra subsection (also printed alone by ``--only cassandra``)."""
     lines = ["### Cassandra: one local node (RF 1) vs the embedded store, small data set", ""]
@@ -831,8 +887,11 @@ def cassandra_section(c: dict[str, Any] | None) -> list[str]:
         "Queries per call: the node's coordinator reads + writes + range scans on the keyspace "
         "(`system_views.coordinator_*_latency`); CQL requests: all it served (`Native-Transport-Requests`, "
         "including the benchmark's own few counter reads). "
-        "App-side CPU per query = (CRS CPU on Cassandra - CRS CPU embedded) / queries per call: the driver, "
-        "its reactor thread and the asyncio bridging, over the cost of the same read from SQLite. The rate is "
+        "The Cassandra server reads through `crs._core.CqlReader` (the default, `--cassandra-reads native`); a "
+        "third server on the same keyspace reads through the Python driver (`--cassandra-reads driver`, as before "
+        "the native reader), measured in the same rounds at the same rate. Writes go through the Python driver in "
+        "both. App-side CPU per query = (CRS CPU on Cassandra - CRS CPU embedded) / queries per call: the "
+        "client, its thread and the asyncio bridging, over the cost of the same read from SQLite. The rate is "
         "about half the Cassandra server's peak but a small share of the embedded server's, whose CPU per request "
         "is then higher than at its own half peak (§4 above): the ratio and the app-side CPU per query understate "
         "Cassandra's extra cost somewhat; the Cassandra figures themselves are at about a planned node's load.",
@@ -851,6 +910,7 @@ def cassandra_section(c: dict[str, Any] | None) -> list[str]:
             + (f"{per_query:,.0f}" if per_query is not None else "—")
             + f" | {emb.p99_ms:.2f} | {cass.p99_ms:.2f} |"
         )
+    lines += reads_client_table(c)
     lines += [
         "",
         "Not measured here: the 1M-customer data set on Cassandra, RF=3 across zones (replica reads, network "

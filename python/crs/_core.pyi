@@ -10,11 +10,13 @@ strings and AEAD associated data); otherwise ``CoreError`` is raised.
 
 import os
 from collections.abc import Iterable
-from typing import final
+from typing import Any, final
 
 __all__ = [
     "ClusterIndex",
     "CoreError",
+    "CqlError",
+    "CqlReader",
     "DecryptionError",
     "InvalidPanError",
     "KeyRing",
@@ -55,6 +57,44 @@ class StoreReadError(CoreError):
 
 class StoreBusyError(StoreReadError):
     """The store's file was locked longer than ``StoreReader`` waits while it holds the GIL (20 ms)."""
+
+class CqlError(CoreError):
+    """``CqlReader`` could not connect, prepare or submit. The message comes from the driver and names the error,
+    never a bound value."""
+
+@final
+class CqlReader:
+    """Keyed reads of the Cassandra store on a native CQL client (LOCAL_QUORUM, token-aware in ``local_dc``, a
+    client timeout, one speculative execution after ``speculative_delay`` seconds when not None). Queries run on
+    the reader's own thread, which never takes the GIL: ``submit`` returns at once, ``fileno()`` becomes
+    readable when answers are waiting, and ``take()`` returns every answer not taken yet."""
+
+    def __new__(
+        cls,
+        nodes: list[str],
+        local_dc: str,
+        request_timeout: float,
+        speculative_delay: float | None,
+        connect_timeout: float,
+    ) -> CqlReader:
+        """Connects to ``nodes`` (``host:port``); blocks without the GIL. Raises ``CqlError``."""
+
+    def prepare(self, cql: str) -> int:
+        """Prepares a read statement (blocks without the GIL); returns its number for ``submit``."""
+
+    def submit(self, statement: int, values: list[str | int], tag: int) -> None:
+        """Starts ``statement`` with ``values`` (text or int columns); its answer comes out of ``take()`` under
+        ``tag``. Raises ``CqlError`` when closed."""
+
+    def fileno(self) -> int:
+        """A descriptor that becomes readable when answers are waiting (for ``loop.add_reader``)."""
+
+    def take(self) -> list[tuple[int, list[tuple[Any, ...]] | None, str | None, bool]]:
+        """``(tag, rows, error, retryable)`` per finished query: ``rows`` (text as str, int as int, blob as
+        bytes, null as None) when it succeeded, else ``error`` and whether a retry may succeed."""
+
+    def close(self) -> None:
+        """Stops the session; queries still running never answer. Later calls raise ``CqlError``."""
 
 @final
 class StoreReader:

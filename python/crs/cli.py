@@ -168,6 +168,12 @@ def _cassandra_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cassandra-port", type=int, default=int(os.environ.get("CRS_CASSANDRA_PORT", "9042")))
     p.add_argument("--keyspace", default=os.environ.get("CRS_CASSANDRA_KEYSPACE", "crs"))
     p.add_argument("--local-dc", default=os.environ.get("CRS_CASSANDRA_LOCAL_DC", "dc1"))
+    p.add_argument(
+        "--cassandra-reads",
+        choices=("native", "driver"),
+        default=os.environ.get("CRS_CASSANDRA_READS", "native"),
+        help="client of the store's reads: native (crs._core, off the GIL; default) or driver (Python driver)",
+    )
 
 
 def _duration(text: str) -> int:
@@ -354,6 +360,7 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
         cassandra_port=args.cassandra_port,
         keyspace=args.keyspace,
         local_dc=args.local_dc,
+        cassandra_reads=args.cassandra_reads,
         cluster_rules_file=args.cluster_rules,
         notification_rules_file=args.notification_rules,
         notification_delivery_file=args.notification_delivery,
@@ -415,6 +422,7 @@ def _seed(args: argparse.Namespace) -> int:
         cassandra_port=args.cassandra_port,
         keyspace=args.keyspace,
         local_dc=args.local_dc,
+        cassandra_reads=args.cassandra_reads,
     )
     keyring = load_keyring(config)
 
@@ -455,6 +463,7 @@ async def _clusters(args: argparse.Namespace) -> int:
         cassandra_port=args.cassandra_port,
         keyspace=args.keyspace,
         local_dc=args.local_dc,
+        cassandra_reads=args.cassandra_reads,
     )
     store = open_store(config)
     try:
@@ -490,6 +499,7 @@ async def _segments(args: argparse.Namespace) -> int:
         cassandra_port=args.cassandra_port,
         keyspace=args.keyspace,
         local_dc=args.local_dc,
+        cassandra_reads=args.cassandra_reads,
     )
     store = open_store(config)
     try:

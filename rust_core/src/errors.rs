@@ -54,6 +54,12 @@ pub mod exceptions {
     );
     create_exception!(
         crs._core,
+        CqlError,
+        CoreError,
+        "The Cassandra reader could not connect, prepare or submit (the message names the error, never a value)."
+    );
+    create_exception!(
+        crs._core,
         SnapshotError,
         CoreError,
         "A cluster index snapshot could not be written or read (I/O error, truncated, corrupt, or unsupported)."
@@ -120,6 +126,9 @@ pub enum CoreError {
     /// The embedded store was locked past the reader's short wait (→
     /// `StoreBusyError`).
     StoreBusy(String),
+    /// The Cassandra reader could not connect, prepare or submit (→
+    /// `CqlError`). The message comes from the driver and names the error.
+    Cql(String),
 }
 
 impl fmt::Display for CoreError {
@@ -133,6 +142,7 @@ impl fmt::Display for CoreError {
             CoreError::Crypto(msg) => write!(f, "cryptographic operation failed: {msg}"),
             CoreError::Snapshot(msg) => f.write_str(msg),
             CoreError::Store(msg) | CoreError::StoreBusy(msg) => write!(f, "store read: {msg}"),
+            CoreError::Cql(msg) => write!(f, "cassandra read: {msg}"),
         }
     }
 }
@@ -187,6 +197,7 @@ impl From<CoreError> for PyErr {
             CoreError::Snapshot(_) => exceptions::SnapshotError::new_err(msg),
             CoreError::Store(_) => exceptions::StoreReadError::new_err(msg),
             CoreError::StoreBusy(_) => exceptions::StoreBusyError::new_err(msg),
+            CoreError::Cql(_) => exceptions::CqlError::new_err(msg),
             CoreError::InvalidArgument(_) | CoreError::Random | CoreError::Crypto(_) => {
                 exceptions::CoreError::new_err(msg)
             }

@@ -8,6 +8,7 @@
 pub mod aead;
 pub mod batch;
 pub mod cluster_index;
+pub mod cql_reader;
 pub mod errors;
 pub mod keyring;
 pub mod lookup_response;
@@ -19,13 +20,15 @@ pub mod token;
 pub mod wire;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyTuple};
 
 use crate::cluster_index::{ClusterIndex, Key};
 
-use crate::errors::exceptions;
+use crate::errors::{CoreError, exceptions};
+use scylla::value::CqlValue;
 
 /// Non-sensitive PAN metadata returned by `validate_pan`.
 #[pyclass(module = "crs._core", name = "PanInfo", frozen, get_all)]
@@ -587,6 +590,136 @@ impl PyStoreReader {
     }
 }
 
+/// A bound value of a CQL read: the store's key columns are text or int.
+#[derive(FromPyObject)]
+enum CqlParam {
+    Int(i32),
+    Text(String),
+}
+
+/// One column of a row read from Cassandra, as Python sees it.
+#[derive(IntoPyObject)]
+enum CqlCell<'py> {
+    Text(String),
+    Int(i64),
+    Bytes(Bound<'py, PyBytes>),
+    Bool(bool),
+    Null(Option<i32>),
+}
+
+fn cql_cell<'py>(py: Python<'py>, value: Option<CqlValue>) -> PyResult<CqlCell<'py>> {
+    Ok(match value {
+        None | Some(CqlValue::Empty) => CqlCell::Null(None),
+        Some(CqlValue::Text(s) | CqlValue::Ascii(s)) => CqlCell::Text(s),
+        Some(CqlValue::Blob(b)) => CqlCell::Bytes(PyBytes::new(py, &b)),
+        Some(CqlValue::Int(i)) => CqlCell::Int(i64::from(i)),
+        Some(CqlValue::BigInt(i)) => CqlCell::Int(i),
+        Some(CqlValue::Boolean(b)) => CqlCell::Bool(b),
+        Some(_) => {
+            return Err(exceptions::CqlError::new_err(
+                "cassandra read: a column of a type this reader does not convert",
+            ));
+        }
+    })
+}
+
+/// `(tag, rows, error, retryable)`: rows when the query succeeded, else the error text.
+type CqlDone<'py> = (u64, Option<Vec<Bound<'py, PyTuple>>>, Option<String>, bool);
+
+/// Keyed reads of the Cassandra store on a native CQL client (see
+/// `cql_reader.rs`): queries run on the reader's own thread without the GIL;
+/// the event loop watches `fileno()` and collects finished ones with `take()`.
+#[pyclass(module = "crs._core", name = "CqlReader", frozen)]
+pub struct PyCqlReader {
+    inner: cql_reader::CqlReader,
+}
+
+#[pymethods]
+impl PyCqlReader {
+    #[new]
+    #[pyo3(signature = (nodes, local_dc, request_timeout, speculative_delay, connect_timeout))]
+    fn new(
+        py: Python<'_>,
+        nodes: Vec<String>,
+        local_dc: String,
+        request_timeout: f64,
+        speculative_delay: Option<f64>,
+        connect_timeout: f64,
+    ) -> PyResult<Self> {
+        let seconds = |s: f64, what: &'static str| {
+            Duration::try_from_secs_f64(s).map_err(|_| CoreError::InvalidArgument(what))
+        };
+        let config = cql_reader::CqlConfig {
+            nodes,
+            local_dc,
+            request_timeout: seconds(
+                request_timeout,
+                "request_timeout must be a positive number of seconds",
+            )?,
+            speculative_delay: speculative_delay
+                .map(|s| seconds(s, "speculative_delay must be a positive number of seconds"))
+                .transpose()?,
+            connect_timeout: seconds(
+                connect_timeout,
+                "connect_timeout must be a positive number of seconds",
+            )?,
+        };
+        let inner = py.detach(|| cql_reader::CqlReader::connect(&config))?;
+        Ok(PyCqlReader { inner })
+    }
+
+    /// Prepares a read statement; returns its number for `submit`.
+    fn prepare(&self, py: Python<'_>, cql: &str) -> PyResult<usize> {
+        Ok(py.detach(|| self.inner.prepare(cql))?)
+    }
+
+    /// Starts statement `statement` with `values`; its outcome comes out of `take()` under `tag`.
+    fn submit(&self, statement: usize, values: Vec<CqlParam>, tag: u64) -> PyResult<()> {
+        let values = values
+            .into_iter()
+            .map(|v| match v {
+                CqlParam::Int(i) => CqlValue::Int(i),
+                CqlParam::Text(s) => CqlValue::Text(s),
+            })
+            .collect();
+        Ok(self.inner.submit(statement, values, tag)?)
+    }
+
+    /// The descriptor that becomes readable when finished queries are waiting.
+    fn fileno(&self) -> i32 {
+        self.inner.fileno()
+    }
+
+    /// Every finished query not taken yet: `(tag, rows, error, retryable)`.
+    fn take<'py>(&self, py: Python<'py>) -> PyResult<Vec<CqlDone<'py>>> {
+        let mut out = Vec::new();
+        for (tag, outcome) in self.inner.take() {
+            out.push(match outcome {
+                cql_reader::Outcome::Rows(rows) => {
+                    let mut tuples = Vec::with_capacity(rows.len());
+                    for row in rows {
+                        let cells = row
+                            .columns
+                            .into_iter()
+                            .map(|c| cql_cell(py, c))
+                            .collect::<PyResult<Vec<_>>>()?;
+                        tuples.push(PyTuple::new(py, cells)?);
+                    }
+                    (tag, Some(tuples), None, false)
+                }
+                cql_reader::Outcome::Unavailable(msg) => (tag, None, Some(msg), true),
+                cql_reader::Outcome::Failed(msg) => (tag, None, Some(msg), false),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Stops the session; queries still running never complete. Later calls raise `CqlError`.
+    fn close(&self, py: Python<'_>) {
+        py.detach(|| self.inner.close());
+    }
+}
+
 /// Card-data core: PAN validation, vault tokens, AES-256-GCM, HMAC indexes.
 #[pymodule(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -610,7 +743,9 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "StoreBusyError",
         py.get_type::<exceptions::StoreBusyError>(),
     )?;
+    m.add("CqlError", py.get_type::<exceptions::CqlError>())?;
     m.add_class::<PyStoreReader>()?;
+    m.add_class::<PyCqlReader>()?;
     m.add_class::<PyClusterIndex>()?;
     m.add_class::<PyPanInfo>()?;
     m.add_class::<PySealedPan>()?;

@@ -91,7 +91,7 @@ def test_measured_cassandra_is_reported_and_feeds_the_capacity_model(tmp_path: P
     capacity = render_capacity(results)
     assert "assumed (the Cassandra phase" not in capacity
     assert "| server CPU per GetAuthorizationContext by token on Cassandra (one local node) | 2,400 µs" in capacity
-    assert "| → app-side CPU per Cassandra query (driver + bridging, over an embedded read) | 300 µs" in capacity
+    assert "| → app-side CPU per Cassandra query (client + bridging, over an embedded read) | 300 µs" in capacity
     assert "Cassandra JVM CPU per GetAuthorizationContext by token" in capacity
     assert "1,500 µs (300 µs per query) | measured" in capacity
     # sizing from the measured 2,400 µs per call at 50% utilisation: 5,000/s -> 24 cores
@@ -182,3 +182,22 @@ def test_a_ratio_met_in_the_median_but_not_in_every_round_says_so() -> None:
     assert "(960 / 1,500); round by round 57% to 96%," in row
     assert row.endswith("| **met in the median, not in every round** |")
     assert any("ranged from 400 to 700 µs over the rounds" in ln for ln in lines)
+
+
+def test_native_reads_are_compared_with_driver_reads_when_measured(tmp_path: Path) -> None:
+    measured = dict(MEASURED)
+    assert not any("driver reads" in ln for ln in cassandra_section(measured))  # an older run: no comparison
+    measured["cassandra_driver_reads"] = {m: _run(m, 6000.0, 200.0) for m in COST_METHODS}
+    measured["driver_peak_rps"] = {m: 150.0 for m in COST_METHODS}
+    section = cassandra_section(measured)
+    # driver 6,000 vs native 2,400 µs: 2.50x; app-side per query (6000 - 900) / 5 = 1,020 vs (2400 - 900) / 5 = 300
+    row = next(ln for ln in section if ln.startswith("| LookupCard by token | 6,000 | 2,400 |"))
+    assert "| 2.50x | 1,020 | 300 |" in row
+    assert any(
+        ln.startswith("Peak RPS of one process") and "driver reads LookupCard by token 150" in ln for ln in section
+    )
+    revived = _round_trip(_results(measured), tmp_path)
+    assert cassandra_section(revived["cassandra"]) == section
+    capacity = render_capacity(_results(measured))
+    assert "with reads on the Python driver (`--cassandra-reads driver`) | 6,000 µs (2.50x) | measured" in capacity
+    assert "| 5,000 | 24 |" in capacity  # the sizing still uses the native reader's 2,400 µs

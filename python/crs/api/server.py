@@ -147,6 +147,7 @@ class ServerConfig:
     cassandra_port: int = 9042
     keyspace: str = "crs"
     local_dc: str = "dc1"
+    cassandra_reads: str = "native"  # "native" (crs._core.CqlReader) or "driver" (the Python driver)
     health_interval_seconds: float = 1.0
     # Serving and tuning (see docs/operations.md "Serving at payment volumes").
     max_concurrent_rpcs: int = 0  # 0: no limit; over it CRS calls get RESOURCE_EXHAUSTED and count as shed
@@ -226,7 +227,13 @@ def open_store(config: ServerConfig) -> Store:
     if config.store == "cassandra":
         from crs.storage.cassandra import CassandraStore
 
-        return CassandraStore(config.contact_points, config.keyspace, config.local_dc, config.cassandra_port)
+        return CassandraStore(
+            config.contact_points,
+            config.keyspace,
+            config.local_dc,
+            config.cassandra_port,
+            reads=config.cassandra_reads,
+        )
     raise ValueError(f"unknown store {config.store!r}")
 
 

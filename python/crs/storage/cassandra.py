@@ -7,7 +7,12 @@
   insert-if-not-exists claims concurrently, then the one compare-and-set); if any does not apply, the claims
   already made are removed and ``ConditionFailed`` is raised, so nothing of the change stays. The other
   writes of the change (denormalized copies, audit event) then go in one logged batch.
-- Driver futures are bridged to asyncio with callbacks: no thread blocks on a query.
+- Reads (``get``, ``get_many``, ``scan``) go through ``crs._core.CqlReader``, a native CQL client on a thread
+  of its own that never takes the GIL; the event loop watches its descriptor and resolves a burst of finished
+  reads in one wake-up. Same profile as the driver's reads (LOCAL_QUORUM, token-aware in the local DC, one
+  speculative execution after 50 ms). ``reads="driver"`` keeps them on the Python driver (for comparison).
+- Writes, lightweight transactions, schema checks and health stay on the Python driver; its futures are
+  bridged to asyncio with callbacks: no thread blocks on a query.
 - Timeouts and unavailable replicas become ``StoreUnavailable`` (UNAVAILABLE to the client), quickly.
 """
 
@@ -17,6 +22,7 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from itertools import count
 from typing import Any
 
 from cassandra import ConsistencyLevel, DriverException, OperationTimedOut, Unavailable
@@ -25,6 +31,7 @@ from cassandra.policies import ConstantSpeculativeExecutionPolicy, DCAwareRoundR
 from cassandra.protocol import ErrorMessage
 from cassandra.query import BatchStatement, BatchType, PreparedStatement, tuple_factory
 
+from crs._core import CqlError, CqlReader
 from crs.storage import schema
 from crs.storage.base import (
     ConditionFailed,
@@ -47,6 +54,8 @@ _CLAIM_CONCURRENCY = 64
 _READ_CONCURRENCY = 128
 STORE_PROFILE = "crs-store"  # the execution profile of CassandraStore's statements (rows as tuples)
 _BULK_CONCURRENCY = 128  # statements in flight during a bulk load (apply_bulk)
+_SPECULATIVE_DELAY = 0.05  # seconds before a read's one speculative execution (both clients)
+READ_CLIENTS = ("native", "driver")  # who serves the store's reads: crs._core.CqlReader, or the Python driver
 
 
 def _profile(local_dc: str, request_timeout: float, **extra: Any) -> ExecutionProfile:
@@ -56,7 +65,7 @@ def _profile(local_dc: str, request_timeout: float, **extra: Any) -> ExecutionPr
         consistency_level=ConsistencyLevel.LOCAL_QUORUM,
         serial_consistency_level=ConsistencyLevel.LOCAL_SERIAL,
         request_timeout=request_timeout,
-        speculative_execution_policy=ConstantSpeculativeExecutionPolicy(delay=0.05, max_attempts=2),
+        speculative_execution_policy=ConstantSpeculativeExecutionPolicy(delay=_SPECULATIVE_DELAY, max_attempts=2),
         **extra,
     )
 
@@ -118,6 +127,22 @@ class _Statements:
                 self.scans[(has_after, has_before)] = stmt
 
 
+class _NativeStatements:
+    """The read statements of one table, prepared on the native reader (numbers for ``CqlReader.submit``)."""
+
+    def __init__(self, reader: CqlReader, stmts: _Statements) -> None:
+        self.get = reader.prepare(stmts.get.query_string)
+        self.scans = {shape: reader.prepare(p.query_string) for shape, p in stmts.scans.items()}
+
+
+def _node(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+class CassandraReadError(RuntimeError):
+    """A read Cassandra rejected as written (a bug in a statement or its values, not an outage)."""
+
+
 class SchemaMissing(ValueError):
     """The keyspace is missing or behind this server's migrations."""
 
@@ -131,7 +156,10 @@ class CassandraStore(Store):
         port: int = 9042,
         request_timeout: float = 5.0,
         tables: Sequence[Table] = ALL_TABLES,
+        reads: str = "native",
     ) -> None:
+        if reads not in READ_CLIENTS:
+            raise ValueError(f"reads must be one of {READ_CLIENTS}, not {reads!r}")
         self._cluster = make_cluster(contact_points, local_dc, port, request_timeout)
         try:
             self._session = self._cluster.connect()
@@ -148,6 +176,21 @@ class CassandraStore(Store):
         self._health.is_idempotent = True
         self._closed = False
         self._background: set[asyncio.Task[None]] = set()
+        self._reader: CqlReader | None = None
+        self._native: dict[str, _NativeStatements] = {}
+        self._waiting: dict[int, asyncio.Future[list[tuple[Any, ...]]]] = {}
+        self._tags = count(1)
+        self._reader_loop: asyncio.AbstractEventLoop | None = None
+        if reads == "native":
+            nodes = [_node(h, port) for h in contact_points]
+            try:
+                self._reader = CqlReader(nodes, local_dc, request_timeout, _SPECULATIVE_DELAY, 10.0)
+                self._native = {name: _NativeStatements(self._reader, st) for name, st in self._stmts.items()}
+            except CqlError as e:
+                if self._reader is not None:
+                    self._reader.close()
+                self._cluster.shutdown()
+                raise StoreUnavailable(f"cannot reach Cassandra at {', '.join(contact_points)} (native reader)") from e
 
     def _check_schema(self, keyspace: str) -> None:
         if keyspace not in self._cluster.metadata.keyspaces:
@@ -192,9 +235,57 @@ class CassandraStore(Store):
                 raise StoreUnavailable(f"{type(e).__name__} 0x{e.code:04x}") from e
             raise
 
+    # -- native reads -> asyncio -------------------------------------------------------------------
+
+    def _read(self, statement: int, params: list[Any]) -> asyncio.Future[list[tuple[Any, ...]]]:
+        """Submit one read to the native reader; the future resolves when the loop drains its answer."""
+        reader = self._reader
+        if self._closed or reader is None:
+            raise StoreUnavailable("store is closed")
+        loop = asyncio.get_running_loop()
+        if loop is not self._reader_loop:
+            self._watch(loop, reader)
+        tag = next(self._tags)
+        fut: asyncio.Future[list[tuple[Any, ...]]] = loop.create_future()
+        self._waiting[tag] = fut
+        try:
+            reader.submit(statement, params, tag)
+        except CqlError as e:
+            del self._waiting[tag]
+            raise StoreUnavailable("native reader refused the read") from e
+        return fut
+
+    def _watch(self, loop: asyncio.AbstractEventLoop, reader: CqlReader) -> None:
+        """Drain the reader's answers on ``loop`` (the store moved to another event loop, e.g. between tests)."""
+        old = self._reader_loop
+        if old is not None and not old.is_closed():
+            old.remove_reader(reader.fileno())
+        loop.add_reader(reader.fileno(), self._drain)
+        self._reader_loop = loop
+
+    def _drain(self) -> None:
+        if self._reader is None:
+            return
+        for tag, rows, error, retryable in self._reader.take():
+            fut = self._waiting.pop(tag, None)
+            if fut is None or fut.done() or fut.get_loop().is_closed():
+                continue  # the caller gave up (deadline, cancellation) or its loop is gone
+            if rows is not None:
+                fut.set_result(rows)
+            elif retryable:
+                fut.set_exception(StoreUnavailable(f"cassandra read: {error}"))
+            else:
+                fut.set_exception(CassandraReadError(error))
+
     # -- reads -------------------------------------------------------------------------------------
 
     async def get(self, table: Table, key: Key) -> Record | None:
+        if self._reader is not None:
+            found = await self._read(self._native[table.name].get, list(key))
+            if not found:
+                return None
+            value, version = found[0]
+            return Record(value, version or "")
         rows = list(await self._run(self._stmts[table.name].get, key))
         if not rows:
             return None
@@ -219,9 +310,12 @@ class CassandraStore(Store):
         before: Key | None = None,
         limit: int,
     ) -> list[Row]:
-        stmt = self._stmts[table.name].scans[(after is not None, before is not None)]
+        shape = (after is not None, before is not None)
         params: list[Any] = [*partition, *(after or ()), *(before or ()), limit]
-        rows = await self._run(stmt, params)
+        if self._reader is not None:
+            rows = await self._read(self._native[table.name].scans[shape], params)
+        else:
+            rows = await self._run(self._stmts[table.name].scans[shape], params)
         n = len(table.clustering_key)
         out = []
         for r in rows:
@@ -371,6 +465,16 @@ class CassandraStore(Store):
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
+            reader, self._reader = self._reader, None
+            if reader is not None:
+                loop = self._reader_loop
+                if loop is not None and not loop.is_closed():
+                    loop.remove_reader(reader.fileno())
+                await asyncio.to_thread(reader.close)
+                waiting, self._waiting = self._waiting, {}
+                for fut in waiting.values():
+                    if not fut.done() and not fut.get_loop().is_closed():
+                        fut.set_exception(StoreUnavailable("store is closed"))
             await asyncio.to_thread(self._cluster.shutdown)
 
 
