@@ -73,11 +73,13 @@ class CqlReader:
         cls,
         nodes: list[str],
         local_dc: str,
+        keyspace: str,
         request_timeout: float,
         speculative_delay: float | None,
         connect_timeout: float,
     ) -> CqlReader:
-        """Connects to ``nodes`` (``host:port``); blocks without the GIL. Raises ``CqlError``."""
+        """Connects to ``nodes`` (``host:port``), fetching the schema of ``keyspace`` only (for token-aware
+        routing); blocks without the GIL. Raises ``CqlError``."""
 
     def prepare(self, cql: str) -> int:
         """Prepares a read statement (blocks without the GIL); returns its number for ``submit``."""

@@ -52,6 +52,8 @@ pub struct CqlConfig {
     pub nodes: Vec<String>,
     /// Reads are routed to replicas in this datacenter only.
     pub local_dc: String,
+    /// The keyspace whose replication the session fetches for token-aware routing (the only one it reads).
+    pub keyspace: String,
     /// Client-side timeout of one query (all its attempts).
     pub request_timeout: Duration,
     /// Delay before the one speculative execution; `None` disables it.
@@ -170,6 +172,10 @@ impl CqlReader {
         let builder = SessionBuilder::new()
             .known_nodes(&config.nodes)
             .connection_timeout(config.connect_timeout)
+            // Routing needs the keyspace's replication and its tables' partitioners, not every keyspace's
+            // columns and types (a test node holds hundreds of keyspaces).
+            .keyspaces_to_fetch([config.keyspace.clone()])
+            .fetch_full_schema_metadata(false)
             .default_execution_profile_handle(profile.into_handle());
         let session = runtime
             .block_on(builder.build())
@@ -338,6 +344,7 @@ mod tests {
         let config = CqlConfig {
             nodes: vec!["127.0.0.1:1".into()],
             local_dc: "dc1".into(),
+            keyspace: "crs".into(),
             request_timeout: Duration::from_secs(1),
             speculative_delay: None,
             connect_timeout: Duration::from_millis(500),

@@ -637,11 +637,13 @@ pub struct PyCqlReader {
 #[pymethods]
 impl PyCqlReader {
     #[new]
-    #[pyo3(signature = (nodes, local_dc, request_timeout, speculative_delay, connect_timeout))]
+    #[pyo3(signature = (nodes, local_dc, keyspace, request_timeout, speculative_delay, connect_timeout))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         nodes: Vec<String>,
         local_dc: String,
+        keyspace: String,
         request_timeout: f64,
         speculative_delay: Option<f64>,
         connect_timeout: f64,
@@ -652,6 +654,7 @@ impl PyCqlReader {
         let config = cql_reader::CqlConfig {
             nodes,
             local_dc,
+            keyspace,
             request_timeout: seconds(
                 request_timeout,
                 "request_timeout must be a positive number of seconds",

@@ -190,7 +190,7 @@ def _answers(reader: CqlReader, count: int, timeout: float = 10.0) -> list[tuple
 
 def test_reader_reports_a_client_timeout_as_retryable(cassandra_cluster: Any, keyspace: str) -> None:
     nodes = [f"{h}:9042" for h in cassandra_cluster.contact_points]
-    reader = CqlReader(nodes, "dc1", 0.001, None, 10.0)  # 1 ms: 300 reads at once cannot all answer in time
+    reader = CqlReader(nodes, "dc1", keyspace, 0.001, None, 10.0)  # 1 ms: 300 reads at once cannot all answer in time
     try:
         stmt = reader.prepare(
             f'SELECT value, version FROM {keyspace}.customers_by_id WHERE "tenant"=? AND "customer_id"=?'
@@ -210,7 +210,7 @@ def test_reader_reports_a_bad_statement_as_not_retryable_and_never_echoes_values
     cassandra_cluster: Any, keyspace: str
 ) -> None:
     nodes = [f"{h}:9042" for h in cassandra_cluster.contact_points]
-    reader = CqlReader(nodes, "dc1", 5.0, 0.05, 10.0)
+    reader = CqlReader(nodes, "dc1", keyspace, 5.0, 0.05, 10.0)
     secret = "4111111111111111"
     try:
         stmt = reader.prepare(f'SELECT value FROM {keyspace}.customers_by_id WHERE "tenant"=? AND "customer_id"=?')
@@ -245,4 +245,4 @@ def test_store_maps_a_rejected_read_to_an_internal_error(cassandra_cluster: Any,
 
 def test_reader_cannot_connect_to_a_closed_port() -> None:
     with pytest.raises(CqlError, match="cannot connect"):
-        CqlReader(["127.0.0.1:1"], "dc1", 1.0, None, 1.0)
+        CqlReader(["127.0.0.1:1"], "dc1", "crs", 1.0, None, 1.0)

@@ -184,7 +184,7 @@ class CassandraStore(Store):
         if reads == "native":
             nodes = [_node(h, port) for h in contact_points]
             try:
-                self._reader = CqlReader(nodes, local_dc, request_timeout, _SPECULATIVE_DELAY, 10.0)
+                self._reader = CqlReader(nodes, local_dc, keyspace, request_timeout, _SPECULATIVE_DELAY, 10.0)
                 self._native = {name: _NativeStatements(self._reader, st) for name, st in self._stmts.items()}
             except CqlError as e:
                 if self._reader is not None:
