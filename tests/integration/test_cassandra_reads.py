@@ -13,7 +13,7 @@ import pytest
 
 from crs._core import CoreError, CqlError, CqlReader
 from crs.storage import schema
-from crs.storage.base import Put, StoreUnavailable
+from crs.storage.base import Put, Record, StoreUnavailable
 from crs.storage.cassandra import CassandraReadError, CassandraStore
 
 pytestmark = [
@@ -46,96 +46,91 @@ def keyspace(cassandra_cluster: Any) -> Iterator[str]:
         cassandra_cluster.drop_keyspace(name)
 
 
-def _stores(cassandra: Any, keyspace: str) -> tuple[CassandraStore, CassandraStore]:
-    return (
-        CassandraStore(cassandra.contact_points, keyspace, "dc1"),
-        CassandraStore(cassandra.contact_points, keyspace, "dc1", reads="driver"),
-    )
+@pytest.fixture
+def stores(cassandra_cluster: Any, keyspace: str) -> Iterator[tuple[CassandraStore, CassandraStore]]:
+    """A store reading natively and one reading through the Python driver, on the filled keyspace."""
+    native = CassandraStore(cassandra_cluster.contact_points, keyspace, "dc1")
+    driver = CassandraStore(cassandra_cluster.contact_points, keyspace, "dc1", reads="driver")
+
+    async def close() -> None:  # closing twice is a no-op: tests may close a store themselves
+        await native.close()
+        await driver.close()
+
+    try:
+        yield native, driver
+    finally:
+        asyncio.run(close())
 
 
-def test_native_reads_answer_what_the_driver_answers(cassandra_cluster: Any, keyspace: str) -> None:
-    native, driver = _stores(cassandra_cluster, keyspace)
+def test_native_reads_answer_what_the_driver_answers(stores: tuple[CassandraStore, CassandraStore]) -> None:
+    native, driver = stores
 
     async def both(read: Any) -> tuple[Any, Any]:
         return await read(native), await read(driver)
 
     async def run() -> None:
-        try:
-            reads = [
-                lambda s: s.get(CUSTOMERS, (TENANT, "cus-3")),
-                lambda s: s.get(CUSTOMERS, (TENANT, "nobody")),
-                lambda s: s.get_many(CUSTOMERS, [(TENANT, f"cus-{i}") for i in (0, 19, 25, 7)]),
-                lambda s: s.scan(CARDS, (TENANT, "acct-1"), limit=10),
-                lambda s: s.scan(CARDS, (TENANT, "acct-1"), after=("card-005",), limit=3),
-                lambda s: s.scan(CARDS, (TENANT, "acct-1"), before=("card-010",), limit=100),
-                lambda s: s.scan(CARDS, (TENANT, "acct-1"), after=("card-030",), before=("card-035",), limit=100),
-                lambda s: s.scan(CARDS, (TENANT, "acct-none"), limit=10),
-                lambda s: s.scan(TENANT_LIST, (TENANT, 7), limit=100),
-            ]
-            for read in reads:
-                mine, theirs = await both(read)
-                assert mine == theirs
-            record = await native.get(CUSTOMERS, (TENANT, "cus-3"))
-            assert record is not None and record.value == bytes([3, 0, 255]) and record.version == "e3"
-            rows = await native.scan(CARDS, (TENANT, "acct-1"), after=("card-005",), limit=3)
-            assert [r.clustering for r in rows] == [("card-006",), ("card-007",), ("card-008",)]
-            assert [r.clustering for r in await native.scan(TENANT_LIST, (TENANT, 7), limit=2)] == [
-                ("cus-0",),
-                ("cus-1",),
-            ]
-        finally:
-            await native.close()
-            await driver.close()
+        reads = [
+            lambda s: s.get(CUSTOMERS, (TENANT, "cus-3")),
+            lambda s: s.get(CUSTOMERS, (TENANT, "nobody")),
+            lambda s: s.get_many(CUSTOMERS, [(TENANT, f"cus-{i}") for i in (0, 19, 25, 7)]),
+            lambda s: s.scan(CARDS, (TENANT, "acct-1"), limit=10),
+            lambda s: s.scan(CARDS, (TENANT, "acct-1"), after=("card-005",), limit=3),
+            lambda s: s.scan(CARDS, (TENANT, "acct-1"), before=("card-010",), limit=100),
+            lambda s: s.scan(CARDS, (TENANT, "acct-1"), after=("card-030",), before=("card-035",), limit=100),
+            lambda s: s.scan(CARDS, (TENANT, "acct-none"), limit=10),
+            lambda s: s.scan(TENANT_LIST, (TENANT, 7), limit=100),
+        ]
+        for read in reads:
+            mine, theirs = await both(read)
+            assert mine == theirs
+        record = await native.get(CUSTOMERS, (TENANT, "cus-3"))
+        assert record is not None and record.value == bytes([3, 0, 255]) and record.version == "e3"
+        rows = await native.scan(CARDS, (TENANT, "acct-1"), after=("card-005",), limit=3)
+        assert [r.clustering for r in rows] == [("card-006",), ("card-007",), ("card-008",)]
+        assert [r.clustering for r in await native.scan(TENANT_LIST, (TENANT, 7), limit=2)] == [
+            ("cus-0",),
+            ("cus-1",),
+        ]
 
     asyncio.run(run())
 
 
-def test_a_burst_of_concurrent_reads_all_answer(cassandra_cluster: Any, keyspace: str) -> None:
-    native, driver = _stores(cassandra_cluster, keyspace)
+def test_a_burst_of_concurrent_reads_all_answer(stores: tuple[CassandraStore, CassandraStore]) -> None:
+    native, _ = stores
 
     async def run() -> None:
-        try:
-            keys = [(TENANT, f"cus-{i % 25}") for i in range(600)]
-            got = await asyncio.gather(*(native.get(CUSTOMERS, k) for k in keys))
-            assert [r is not None for r in got] == [i % 25 < 20 for i in range(600)]
-            assert [r.value for r in got if r is not None] == [
-                bytes([i % 25, 0, 255]) for i in range(600) if i % 25 < 20
-            ]
-            assert await native.get_many(CUSTOMERS, keys) == got
-            assert native._waiting == {}  # every answer was taken and resolved
-        finally:
-            await native.close()
-            await driver.close()
+        keys = [(TENANT, f"cus-{i % 25}") for i in range(600)]
+        got = await asyncio.gather(*(native.get(CUSTOMERS, k) for k in keys))
+        assert [r is not None for r in got] == [i % 25 < 20 for i in range(600)]
+        assert [r.value for r in got if r is not None] == [bytes([i % 25, 0, 255]) for i in range(600) if i % 25 < 20]
+        assert await native.get_many(CUSTOMERS, keys) == got
+        assert native._waiting == {}  # every answer was taken and resolved
 
     asyncio.run(run())
 
 
-def test_a_cancelled_read_is_dropped_and_later_reads_answer(cassandra_cluster: Any, keyspace: str) -> None:
-    native, driver = _stores(cassandra_cluster, keyspace)
+def test_a_cancelled_read_is_dropped_and_later_reads_answer(stores: tuple[CassandraStore, CassandraStore]) -> None:
+    native, _ = stores
 
     async def run() -> None:
-        try:
-            task = asyncio.ensure_future(native.get(CUSTOMERS, (TENANT, "cus-1")))
-            await asyncio.sleep(0)  # submitted
-            task.cancel()
-            with pytest.raises(asyncio.CancelledError):
-                await task
-            record = await native.get(CUSTOMERS, (TENANT, "cus-2"))
-            assert record is not None and record.version == "e2"
-            for _ in range(50):  # the cancelled read's answer arrives and is dropped
-                if not native._waiting:
-                    break
-                await asyncio.sleep(0.01)
-            assert native._waiting == {}
-        finally:
-            await native.close()
-            await driver.close()
+        task = asyncio.ensure_future(native.get(CUSTOMERS, (TENANT, "cus-1")))
+        await asyncio.sleep(0)  # submitted
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        record = await native.get(CUSTOMERS, (TENANT, "cus-2"))
+        assert record is not None and record.version == "e2"
+        for _ in range(50):  # the cancelled read's answer arrives and is dropped
+            if not native._waiting:
+                break
+            await asyncio.sleep(0.01)
+        assert native._waiting == {}
 
     asyncio.run(run())
 
 
-def test_the_store_keeps_reading_on_a_new_event_loop(cassandra_cluster: Any, keyspace: str) -> None:
-    native, driver = _stores(cassandra_cluster, keyspace)
+def test_the_store_keeps_reading_on_a_new_event_loop(stores: tuple[CassandraStore, CassandraStore]) -> None:
+    native, _ = stores
 
     async def read() -> bytes | None:
         record = await native.get(CUSTOMERS, (TENANT, "cus-4"))
@@ -144,24 +139,17 @@ def test_the_store_keeps_reading_on_a_new_event_loop(cassandra_cluster: Any, key
     assert asyncio.run(read()) == bytes([4, 0, 255])
     assert asyncio.run(read()) == bytes([4, 0, 255])  # the first loop is closed by now
 
-    async def close() -> None:
-        await native.close()
-        await driver.close()
 
-    asyncio.run(close())
-
-
-def test_close_fails_waiting_reads_and_refuses_new_ones(cassandra_cluster: Any, keyspace: str) -> None:
-    native, driver = _stores(cassandra_cluster, keyspace)
+def test_close_fails_waiting_reads_and_refuses_new_ones(stores: tuple[CassandraStore, CassandraStore]) -> None:
+    native, _ = stores
 
     async def run() -> None:
-        await driver.close()
         pending = asyncio.ensure_future(native.get(CUSTOMERS, (TENANT, "cus-5")))
         await asyncio.sleep(0)
         await native.close()
-        result = await asyncio.gather(pending, return_exceptions=True)
         # Either it answered before the close, or the close failed it: never left hanging.
-        assert isinstance(result[0], StoreUnavailable) or (result[0] is not None and result[0].version == "e5")
+        [outcome] = await asyncio.wait_for(asyncio.gather(pending, return_exceptions=True), timeout=10)
+        assert isinstance(outcome, StoreUnavailable) or (isinstance(outcome, Record) and outcome.version == "e5")
         with pytest.raises(StoreUnavailable):
             await native.get(CUSTOMERS, (TENANT, "cus-5"))
 
@@ -229,16 +217,12 @@ def test_reader_reports_a_bad_statement_as_not_retryable_and_never_echoes_values
         reader.submit(stmt, [TENANT, "x"], 4)
 
 
-def test_store_maps_a_rejected_read_to_an_internal_error(cassandra_cluster: Any, keyspace: str) -> None:
-    native, driver = _stores(cassandra_cluster, keyspace)
+def test_store_maps_a_rejected_read_to_an_internal_error(stores: tuple[CassandraStore, CassandraStore]) -> None:
+    native, _ = stores
 
     async def run() -> None:
-        try:
-            with pytest.raises(CassandraReadError):
-                await native.get(CUSTOMERS, (TENANT, "cus-1", "extra"))  # a key of the wrong shape
-        finally:
-            await native.close()
-            await driver.close()
+        with pytest.raises(CassandraReadError):
+            await native.get(CUSTOMERS, (TENANT, "cus-1", "extra"))  # a key of the wrong shape
 
     asyncio.run(run())
 
