@@ -607,20 +607,37 @@ enum CqlCell<'py> {
     Null(Option<i32>),
 }
 
-fn cql_cell<'py>(py: Python<'py>, value: Option<CqlValue>) -> PyResult<CqlCell<'py>> {
-    Ok(match value {
+/// `None` for a column of a type the store's tables never have.
+fn cql_cell<'py>(py: Python<'py>, value: Option<CqlValue>) -> Option<CqlCell<'py>> {
+    Some(match value {
         None | Some(CqlValue::Empty) => CqlCell::Null(None),
         Some(CqlValue::Text(s) | CqlValue::Ascii(s)) => CqlCell::Text(s),
         Some(CqlValue::Blob(b)) => CqlCell::Bytes(PyBytes::new(py, &b)),
         Some(CqlValue::Int(i)) => CqlCell::Int(i64::from(i)),
         Some(CqlValue::BigInt(i)) => CqlCell::Int(i),
         Some(CqlValue::Boolean(b)) => CqlCell::Bool(b),
-        Some(_) => {
-            return Err(exceptions::CqlError::new_err(
-                "cassandra read: a column of a type this reader does not convert",
-            ));
-        }
+        Some(_) => return None,
     })
+}
+
+/// The rows as Python tuples; `None` if a column cannot be converted.
+fn cql_rows<'py>(
+    py: Python<'py>,
+    rows: Vec<scylla::value::Row>,
+) -> PyResult<Option<Vec<Bound<'py, PyTuple>>>> {
+    let mut tuples = Vec::with_capacity(rows.len());
+    for row in rows {
+        let Some(cells) = row
+            .columns
+            .into_iter()
+            .map(|c| cql_cell(py, c))
+            .collect::<Option<Vec<_>>>()
+        else {
+            return Ok(None);
+        };
+        tuples.push(PyTuple::new(py, cells)?);
+    }
+    Ok(Some(tuples))
 }
 
 /// `(tag, rows, error, retryable)`: rows when the query succeeded, else the error text.
@@ -693,23 +710,21 @@ impl PyCqlReader {
         self.inner.fileno()
     }
 
-    /// Every finished query not taken yet: `(tag, rows, error, retryable)`.
+    /// Every finished query not taken yet: `(tag, rows, error, retryable)`. A query whose rows cannot be
+    /// converted gets an error of its own: the others taken with it still answer.
     fn take<'py>(&self, py: Python<'py>) -> PyResult<Vec<CqlDone<'py>>> {
         let mut out = Vec::new();
         for (tag, outcome) in self.inner.take() {
             out.push(match outcome {
-                cql_reader::Outcome::Rows(rows) => {
-                    let mut tuples = Vec::with_capacity(rows.len());
-                    for row in rows {
-                        let cells = row
-                            .columns
-                            .into_iter()
-                            .map(|c| cql_cell(py, c))
-                            .collect::<PyResult<Vec<_>>>()?;
-                        tuples.push(PyTuple::new(py, cells)?);
-                    }
-                    (tag, Some(tuples), None, false)
-                }
+                cql_reader::Outcome::Rows(rows) => match cql_rows(py, rows)? {
+                    Some(tuples) => (tag, Some(tuples), None, false),
+                    None => (
+                        tag,
+                        None,
+                        Some("a column of a type this reader does not convert".to_owned()),
+                        false,
+                    ),
+                },
                 cql_reader::Outcome::Unavailable(msg) => (tag, None, Some(msg), true),
                 cql_reader::Outcome::Failed(msg) => (tag, None, Some(msg), false),
             });

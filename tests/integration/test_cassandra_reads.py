@@ -230,3 +230,18 @@ def test_store_maps_a_rejected_read_to_an_internal_error(stores: tuple[Cassandra
 def test_reader_cannot_connect_to_a_closed_port() -> None:
     with pytest.raises(CqlError, match="cannot connect"):
         CqlReader(["127.0.0.1:1"], "dc1", "crs", 1.0, None, 1.0)
+
+
+def test_a_column_the_reader_cannot_convert_fails_only_its_own_query(cassandra_cluster: Any, keyspace: str) -> None:
+    nodes = [f"{h}:9042" for h in cassandra_cluster.contact_points]
+    reader = CqlReader(nodes, "dc1", keyspace, 5.0, None, 10.0)
+    try:
+        odd = reader.prepare(f"SELECT version, applied_at FROM {keyspace}.schema_migrations LIMIT ?")  # timestamp
+        good = reader.prepare(f'SELECT value FROM {keyspace}.customers_by_id WHERE "tenant"=? AND "customer_id"=?')
+        reader.submit(odd, [1], 1)
+        reader.submit(good, [TENANT, "cus-6"], 2)
+        answers = dict((tag, (rows, error, retryable)) for tag, rows, error, retryable in _answers(reader, 2))
+        assert answers[1] == (None, "a column of a type this reader does not convert", False)
+        assert answers[2] == ([(bytes([6, 0, 255]),)], None, False)
+    finally:
+        reader.close()
