@@ -4,14 +4,15 @@
 
 1. empty-RPC ceiling (crs.v1.DiagnosticsService/Ping: no work, the full CRS interceptor; and bare
    grpc.health.v1.Health/Check) vs the CRS methods,
-2. RPS and p50/p99/p999 at fixed concurrency, and latency at 50% of that peak (ghz --rps),
+2. RPS and p50/p99/p999 at fixed concurrency, and latency at 50% of that peak (a fixed start rate),
 3. one worker vs N workers (when ``crs serve --workers`` exists),
 4. server CPU-µs per request at the small vs the big seeded data set, at the same fixed request rate, and on one
    local Cassandra node vs the embedded store (CRS server and Cassandra JVM CPU, queries per call;
    ``--no-cassandra`` skips it, ``--only cassandra`` runs only it),
 5. tokenization + fingerprinting per core: Rust batch path vs pure Python (bench/tokenize_bench.py),
-plus a py-spy profile of the server under LookupCard load. All servers are local (127.0.0.1), every
-load run is bounded by a request count and a timeout, and every process started here is stopped here.
+plus a py-spy profile of the server under LookupCard load. The load generator is bench/loadgen (crs-loadgen, Go:
+serialized requests through a raw codec, so it spends little of the shared cores). All servers are local
+(127.0.0.1), every load run is bounded by a request count and a timeout, and every process started here is stopped here.
 Numbers are never edited by hand: BENCHMARKS.md is generated from the measurements of this run.
 """
 
@@ -27,6 +28,7 @@ import re
 import resource
 import shutil
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -49,7 +51,7 @@ from bench.capacity import render as render_capacity
 from crs.seed import synthetic_pan
 from loadtests.harness import CLK_TCK, REPO_ROOT, TENANT, LocalServer, Workspace, python_env, serve_flags
 
-GHZ = REPO_ROOT / ".tools" / "bin" / "ghz"
+LOADGEN = REPO_ROOT / ".tools" / "bin" / "crs-loadgen"  # built from bench/loadgen by scripts/setup.sh
 PY_SPY = Path(sys.executable).with_name("py-spy")
 PARENT = f"tenants/{TENANT}"
 HEALTH = "grpc.health.v1.Health/Check"
@@ -94,20 +96,20 @@ def machine() -> dict[str, str]:
         "Python": platform.python_version(),
         "Rust": _cmd(["rustc", "--version"]),
         "grpcio": grpc_mod.__version__,
-        "ghz": _cmd([str(GHZ), "--version"]) or "?",
+        "load generator": _cmd([str(LOADGEN), "-version"]) or "?",
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "load average at start": " ".join(Path("/proc/loadavg").read_text().split()[:3]),
     }
 
 
-# ----------------------------------------------------------------------------------------------- ghz
+# ----------------------------------------------------------------------------------------------- load
 
 
 @dataclass
 class Method:
     label: str
     call: str
-    data_file: Path | None  # JSON array of requests (ghz sends them round-robin); None: empty request
+    data_file: Path | None  # JSON array of requests (sent round-robin); None: empty request
     role: str = "switch"
     items_per_request: int = 1
     authenticated: bool = True  # sends the role's API key (health is public: no key)
@@ -124,63 +126,117 @@ class Run:
     p999_ms: float
     cpu_us_per_req: float
     errors: dict[str, int] = field(default_factory=dict)
-    client_cpu_us_per_req: float = 0.0  # ghz's own CPU (it shares the machine's cores with the server)
+    client_cpu_us_per_req: float = 0.0  # the load generator's own CPU (it shares the machine's cores with the server)
 
 
-def _percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    i = min(len(sorted_values) - 1, max(0, round(q * len(sorted_values)) - 1))
-    return sorted_values[i]
+_ENCODED: dict[tuple[Path, str, Path | None], Path] = {}
 
 
-def ghz(
-    server: LocalServer, ws: Workspace, m: Method, *, count: int, concurrency: int, rps: float = 0.0, timeout: float
-) -> Run:
+def _register_messages() -> None:
+    """Imports every crs.v1 message module and grpc.health.v1, so the default descriptor pool knows each method."""
+    import importlib
+    import pkgutil
+
+    import crs.v1
+
+    for mod in pkgutil.iter_modules(crs.v1.__path__):
+        if mod.name.endswith("_pb2"):
+            importlib.import_module(f"crs.v1.{mod.name}")
+    importlib.import_module("grpc_health.v1.health_pb2")
+
+
+def encoded_requests(ws: Workspace, m: Method) -> Path:
+    """``m``'s requests serialized for crs-loadgen: each message as the method's request type, prefixed by its
+    length (4 bytes, big-endian), in the workspace (0600; one empty request for ``data_file`` None). Written once
+    per workspace, method and request file."""
+    from google.protobuf import descriptor_pool, json_format, message_factory
+
+    cached = _ENCODED.get((ws.root, m.call, m.data_file))
+    if cached is not None and cached.exists():
+        return cached
+    _register_messages()
+
+    service, method = m.call.rsplit("/", 1)
+    descriptor = descriptor_pool.Default().FindServiceByName(service).FindMethodByName(method)
+    cls = message_factory.GetMessageClass(descriptor.input_type)
+    bodies: list[dict[str, Any]] = [{}] if m.data_file is None else json.loads(m.data_file.read_text())
+    frames = b"".join(
+        struct.pack(">I", len(data)) + data
+        for data in (json_format.ParseDict(body, cls()).SerializeToString() for body in bodies)
+    )
+    source = m.data_file.stem if m.data_file is not None else "empty"
+    path = ws.root / f"requests-{re.sub(r'[^A-Za-z0-9]+', '-', m.call)}-{source}.bin"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(frames)
+    _ENCODED[(ws.root, m.call, m.data_file)] = path
+    return path
+
+
+def loadgen_command(
+    server: LocalServer, ws: Workspace, m: Method, *, count: int, concurrency: int, rps: float
+) -> list[str]:
     cmd = [
-        str(GHZ),
-        "--insecure",
-        "--call",
-        m.call,
+        str(LOADGEN),
+        "-addr",
+        server.address,
+        "-method",
+        "/" + m.call,
+        "-requests",
+        str(encoded_requests(ws, m)),
         "-n",
         str(count),
         "-c",
-        str(concurrency),
-        "--connections",
         str(concurrency),  # one HTTP/2 connection per concurrent caller: SO_REUSEPORT spreads connections
-        "-t",
+        "-timeout",
         "10s",
-        "-O",
-        "json",
     ]
     if rps:
-        cmd += ["--rps", str(max(1, round(rps)))]
-    cmd += ["-d", "{}"] if m.data_file is None else ["-D", str(m.data_file)]
+        cmd += ["-rps", str(max(1, round(rps)))]
     if m.authenticated:
-        cmd += ["-m", json.dumps({"authorization": f"Bearer {ws.secrets[m.role]}"})]
-    cmd.append(server.address)
+        cmd += ["-H", f"authorization: Bearer {ws.secrets[m.role]}"]
+    return cmd
+
+
+def loadgen_env() -> dict[str, str]:
+    """One Go scheduler thread: at these rates it is enough, and idle scheduler threads spinning would take CPU
+    from the server on the shared cores."""
+    return {**os.environ, "GOMAXPROCS": "1"}
+
+
+def load(
+    server: LocalServer, ws: Workspace, m: Method, *, count: int, concurrency: int, rps: float = 0.0, timeout: float
+) -> Run:
+    cmd = loadgen_command(server, ws, m, count=count, concurrency=concurrency, rps=rps)
     cpu0, client0 = server.cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False, env=loadgen_env())
     cpu1, client1 = server.cpu_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
     client_cpu = (client1.ru_utime - client0.ru_utime) + (client1.ru_stime - client0.ru_stime)
-    if not proc.stdout.strip():
-        raise RuntimeError(f"ghz failed for {m.label}: {proc.stderr[-500:]}")
-    report: dict[str, Any] = json.loads(proc.stdout)
-    details = report.get("details") or []
-    ok_lat = sorted(d["latency"] / 1e6 for d in details if d.get("status") == "OK")
-    codes = Counter(str(d.get("status")) for d in details)
+    if proc.returncode != 0 or not proc.stdout.strip():
+        raise RuntimeError(f"crs-loadgen failed for {m.label}: {proc.stderr[-500:]}")
+    return parse_load_report(m.label, json.loads(proc.stdout), (cpu1 - cpu0) * 1e6, client_cpu * 1e6)
+
+
+def parse_load_report(label: str, report: dict[str, Any], server_cpu_us: float, client_cpu_us: float) -> Run:
+    """crs-loadgen's JSON -> Run; latencies are of the successful calls, errors are counted by gRPC code name."""
+    codes: dict[str, int] = {str(k): int(v) for k, v in report["codes"].items()}
     n = int(report["count"])
+    ok = codes.get("OK", 0)
+
+    def ms(key: str) -> float:
+        return float(report[key]) if ok else float("nan")
+
     return Run(
-        m.label,
+        label,
         n,
-        codes.get("OK", 0),
+        ok,
         float(report["rps"]),
-        _percentile(ok_lat, 0.50),
-        _percentile(ok_lat, 0.99),
-        _percentile(ok_lat, 0.999),
-        (cpu1 - cpu0) * 1e6 / max(1, n),
+        ms("p50_ms"),
+        ms("p99_ms"),
+        ms("p999_ms"),
+        server_cpu_us / max(1, n),
         {k: v for k, v in codes.items() if k != "OK"},
-        client_cpu * 1e6 / max(1, n),
+        client_cpu_us / max(1, n),
     )
 
 
@@ -188,7 +244,8 @@ def ghz(
 
 
 def write_requests(ws: Workspace, manifest: dict[str, Any], seed: int) -> dict[str, Path]:
-    """ghz request files (0600, in the run's temp dir, removed with it). PANs are synthetic and never printed."""
+    """Request files (JSON, 0600, in the run's temp dir, removed with it; ``encoded_requests`` serializes them for
+    the load generator). PANs are synthetic and never printed."""
     rng = random.Random(seed)
     n = int(manifest["customers"])
     tokens: list[str] = manifest["tokens"]
@@ -264,9 +321,9 @@ class Bench:
         if rps:
             count = max(50, round(rps * self.args.duration))
         else:
-            probe = ghz(server, ws, m, count=200 * (1 if m.items_per_request > 1 else 5), concurrency=c, timeout=120)
+            probe = load(server, ws, m, count=200 * (1 if m.items_per_request > 1 else 5), concurrency=c, timeout=120)
             count = max(200, round(probe.rps * self.args.duration))
-        return ghz(server, ws, m, count=count, concurrency=c, rps=rps, timeout=self.args.duration * 6 + 120)
+        return load(server, ws, m, count=count, concurrency=c, rps=rps, timeout=self.args.duration * 6 + 120)
 
     def throughput(self, server: LocalServer, ws: Workspace, ms: list[Method]) -> dict[str, Any]:
         """Rounds of every method back to back (so the noise of the machine hits them alike), then 50% load."""
@@ -432,30 +489,15 @@ class Bench:
             node.stop()
 
     def profile(self, server: LocalServer, ws: Workspace, m: Method) -> dict[str, Any]:
-        """py-spy (sampling, non-blocking) on the server while ghz drives ``m`` for --profile-seconds."""
+        """py-spy (sampling, non-blocking) on the server while crs-loadgen drives ``m`` for --profile-seconds."""
         if not PY_SPY.exists():
             return {"error": "py-spy not installed"}
         raw = ws.root / "profile.txt"
         probe = self.measure(server, ws, m)
         count = round(probe.rps * (self.args.profile_seconds + 4))
         load = subprocess.Popen(
-            [
-                str(GHZ),
-                "--insecure",
-                "--call",
-                m.call,
-                "-n",
-                str(count),
-                "-c",
-                str(self.args.concurrency),
-                "--connections",
-                str(self.args.concurrency),
-                "-D",
-                str(m.data_file),
-                "-m",
-                json.dumps({"authorization": f"Bearer {ws.secrets[m.role]}"}),
-                server.address,
-            ],
+            loadgen_command(server, ws, m, count=count, concurrency=self.args.concurrency, rps=0.0),
+            env=loadgen_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -824,7 +866,7 @@ def driver_cpu_per_query(c: dict[str, Any], label: str) -> float | None:
     return float(c["cassandra"][label].cpu_us_per_req - c["embedded"][label].cpu_us_per_req) / q
 
 
-def reads_client_table(c: dict[str, Any]) -> list[str]:
+def reads_client_table(c: dict[str, Any], gen: str = "crs-loadgen") -> list[str]:
     """The native reader against the Python driver's reads, same keyspace, rounds and rate (absent in older runs)."""
     slow = c.get("cassandra_driver_reads")
     if not slow:
@@ -852,7 +894,7 @@ def reads_client_table(c: dict[str, Any]) -> list[str]:
     if "driver_peak_rps" in c:
         lines += [
             "",
-            "Peak RPS of one process (ghz at full speed, before the fixed-rate rounds): native reads "
+            f"Peak RPS of one process ({gen} at full speed, before the fixed-rate rounds): native reads "
             + ", ".join(f"{k} {v:,.0f}" for k, v in c["peak_rps"].items())
             + "; driver reads "
             + ", ".join(f"{k} {v:,.0f}" for k, v in c["driver_peak_rps"].items())
@@ -861,7 +903,7 @@ def reads_client_table(c: dict[str, Any]) -> list[str]:
     return lines
 
 
-def cassandra_section(c: dict[str, Any] | None) -> list[str]:
+def cassandra_section(c: dict[str, Any] | None, gen: str = "crs-loadgen") -> list[str]:
     """§4's Cassandra subsection (also printed alone by ``--only cassandra``)."""
     lines = ["### Cassandra: one local node (RF 1) vs the embedded store, small data set", ""]
     if not c:
@@ -910,25 +952,39 @@ def cassandra_section(c: dict[str, Any] | None) -> list[str]:
             + (f"{per_query:,.0f}" if per_query is not None else "—")
             + f" | {emb.p99_ms:.2f} | {cass.p99_ms:.2f} |"
         )
-    lines += reads_client_table(c)
+    lines += reads_client_table(c, gen)
     lines += [
         "",
         "Not measured here: the 1M-customer data set on Cassandra, RF=3 across zones (replica reads, network "
-        "latency), and a node on cores of its own (here the JVM, the CRS server and ghz share 2 cores).",
+        f"latency), and a node on cores of its own (here the JVM, the CRS server and {gen} share 2 cores).",
     ]
     return lines
+
+
+def load_generator(results: dict[str, Any]) -> str:
+    """The load generator of a run: crs-loadgen since the machine table names it; ghz before."""
+    return "crs-loadgen" if "load generator" in results.get("machine", {}) else "ghz"
 
 
 def report(b: Bench) -> str:
     r = b.results
     a = b.args
+    gen = load_generator(r)
+    about_gen = (
+        " crs-loadgen (`bench/loadgen`, Go) sends requests serialized once, through a raw codec: it does no protobuf"
+        " work per call, so it takes less of the shared cores than a general client (ghz, used before, took"
+        " 250-500 CPU-µs per call, more for larger responses) and its share does not depend on the method."
+        if gen == "crs-loadgen"
+        else ""
+    )
     lines = [
         "# CRS benchmarks",
         "",
         "Generated by `bash bench/run.sh` (`bench/run.py`) from the measurements of one run; do not edit by hand.",
         "Every comparison below was measured side by side in that run, in alternating rounds, on one shared",
         "machine: read the ratios, not the absolute numbers. Load generator: "
-        f"ghz at concurrency {a.concurrency} (one HTTP/2 connection each), on the same machine as the server.",
+        f"{gen} at concurrency {a.concurrency} (one HTTP/2 connection each), on the same machine as the server."
+        + about_gen,
         "",
         "## Machine",
         "",
@@ -979,17 +1035,17 @@ def report(b: Bench) -> str:
         f"## 1-2. Throughput and latency, one server process, {seeds['small']['customers']:,} customers",
         "",
         f"Peak: median of {max((len(v) for v in tp.get('rounds', {}).values()), default=a.rounds)} rounds at "
-        "fixed concurrency. 50% load: ghz `--rps` at half that peak.",
+        f"fixed concurrency. 50% load: {gen} at a fixed start rate of half that peak.",
         "Latencies in ms over successful requests; server CPU-µs/req = utime+stime of the server processes",
-        "(/proc/<pid>/stat) / requests; ghz CPU-µs/req = the load generator's own CPU (same cores).",
+        f"(/proc/<pid>/stat) / requests; {gen} CPU-µs/req = the load generator's own CPU (same cores).",
         "Two empty RPCs on the same server. `DiagnosticsService/Ping` is the empty-RPC ceiling of the CRS stack:",
         "a unary CRS method that does no work but passes the same `CrsInterceptor` as every CRS call (API-key",
         "authentication, the in-flight limit, metrics, the per-RPC log line). `Health/Check` is bare `grpc.aio`:",
         "public, so the interceptor passes it through without auth, metrics or a log line; the lookups are",
         "shown against both.",
         "",
-        "| method | peak RPS | p50 | p99 | p99.9 | server CPU-µs/req | ghz CPU-µs/req | errors | 50% RPS | p50 | p99 "
-        "| p99.9 |",
+        f"| method | peak RPS | p50 | p99 | p99.9 | server CPU-µs/req | {gen} CPU-µs/req | errors | 50% RPS | p50 "
+        "| p99 | p99.9 |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for label, run in tp["peak"].items():
@@ -1025,7 +1081,7 @@ def report(b: Bench) -> str:
         lines += [
             "",
             f"The load generator runs on the same {cores} cores as the workers. Per LookupCard the server used "
-            f"{one.cpu_us_per_req:,.0f} CPU-µs and ghz {one.client_cpu_us_per_req:,.0f} CPU-µs (1-worker run), so "
+            f"{one.cpu_us_per_req:,.0f} CPU-µs and {gen} {one.client_cpu_us_per_req:,.0f} CPU-µs (1-worker run), so "
             f"with every core busy this machine serves about {cores} x 10⁶ / "
             f"{one.cpu_us_per_req + one.client_cpu_us_per_req:,.0f} ≈ {bound:,.0f} RPS whatever the worker count, "
             f"about {bound / one.rps:.2f}x the 1-worker rate (other tenants of the machine take their share too): "
@@ -1042,7 +1098,7 @@ def report(b: Bench) -> str:
         f"## 4. Cost per RPC: {store_customers(seeds['small']):,} vs {store_customers(seeds['big']):,} customers "
         "in the store (embedded store)",
         "",
-        f"Both servers up at once, measured alternately at the same fixed rate ({r['cost_rps']:.0f} RPS, ghz `--rps`);",
+        f"Both servers up at once, measured alternately at the same fixed rate ({r['cost_rps']:.0f} RPS, {gen});",
         "median of at least 3 rounds by CPU-µs per request.",
         "",
         "| method | CPU-µs/req small | CPU-µs/req big | change | p99 small | p99 big |",
@@ -1057,7 +1113,7 @@ def report(b: Bench) -> str:
             f"| {label} | {small_run.cpu_us_per_req:,.0f} | {big_run.cpu_us_per_req:,.0f} | {change:+.1%} | "
             f"{small_run.p99_ms:.2f} | {big_run.p99_ms:.2f} |"
         )
-    lines += ["", *cassandra_section(r.get("cassandra"))]
+    lines += ["", *cassandra_section(r.get("cassandra"), gen)]
     if store_customers(seeds["big"]) < 1_000_000:
         lines.append(
             f"The big data set is {seeds['big']['customers']:,} customers, not 1M: at the measured seeding rate 1M "
@@ -1317,8 +1373,8 @@ def main() -> int:
         a.capacity_out.write_text(render_capacity(b.results))
         b.log(f"rewrote {a.out} and {a.capacity_out} from {a.report_only}")
         return 0
-    if not GHZ.exists():
-        print("bench: .tools/bin/ghz missing: run bash scripts/setup.sh", file=sys.stderr)
+    if not LOADGEN.exists():
+        print("bench: .tools/bin/crs-loadgen missing: run bash scripts/setup.sh", file=sys.stderr)
         return 2
     b = Bench(a)
     b.results["machine"] = machine()

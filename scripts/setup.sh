@@ -11,7 +11,6 @@ cd "$(dirname "$0")/.."
 PYTHON=${PYTHON:-python3}
 GRPCURL_VERSION=v1.9.4
 HEALTH_PROBE_VERSION=v0.4.62
-GHZ_VERSION=v0.120.0
 KUSTOMIZE_VERSION=v5.8.1
 
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required" >&2; exit 1; }
@@ -41,8 +40,9 @@ mkdir -p .tools/bin
 export GOBIN="$PWD/.tools/bin"
 [ -x .tools/bin/grpcurl ] || go install "github.com/fullstorydev/grpcurl/cmd/grpcurl@${GRPCURL_VERSION}"
 [ -x .tools/bin/grpc-health-probe ] || go install "github.com/grpc-ecosystem/grpc-health-probe@${HEALTH_PROBE_VERSION}"
-# ghz drives the benchmark (bench/run.py).
-[ -x .tools/bin/ghz ] || go install "github.com/bojand/ghz/cmd/ghz@${GHZ_VERSION}"
+# crs-loadgen drives the benchmark (bench/run.py): built from bench/loadgen (go.mod/go.sum) on every setup,
+# so a change to its source takes effect (the Go build cache makes an unchanged rebuild quick).
+(cd bench/loadgen && go build -o "$GOBIN/crs-loadgen" .)
 # kustomize renders deploy/ overlays for scripts/check_deploy.py
 [ -x .tools/bin/kustomize ] || go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}"
 # Apache Cassandra 5.0 jars (Maven Central) for the Cassandra backend's local nodes and tests.

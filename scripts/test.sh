@@ -19,6 +19,8 @@ echo "== stub matches the extension (mypy.stubtest)"
 (cd python && ../.venv/bin/python -m mypy.stubtest crs._core)
 echo "== rust: fmt, clippy, tests"
 (cd rust_core && cargo fmt --check && cargo clippy --all-targets -q -- -D warnings && cargo test -q)
+echo "== go: the benchmark's load generator (bench/loadgen): gofmt, vet, tests"
+(cd bench/loadgen && unformatted=$(gofmt -l .) && { [ -z "$unformatted" ] || { echo "gofmt: $unformatted" >&2; exit 1; }; } && go vet ./... && go test -count=1 ./...)
 echo "== deploy/: kustomize build, Kubernetes schemas, ports/probes/drain timing, live probes (scripts/check_deploy.py)"
 .venv/bin/python scripts/check_deploy.py
 echo "== wheel and image steps: the Dockerfile's scripts/build_wheel.sh, then its install + entrypoint (check_wheel.sh)"

@@ -5,13 +5,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bench.capacity import render as render_capacity
-from bench.run import COST_METHODS, PING_LABEL, Bench, Run, _load_results, cassandra_section, report
+from bench.run import (
+    COST_METHODS,
+    PING_LABEL,
+    Bench,
+    Run,
+    _load_results,
+    cassandra_section,
+    parse_load_report,
+    report,
+)
 
 HEALTH = "Health/Check (empty RPC)"
 BATCH = "BatchTokenize (100 PANs)"
@@ -201,3 +211,23 @@ def test_native_reads_are_compared_with_driver_reads_when_measured(tmp_path: Pat
     capacity = render_capacity(_results(measured))
     assert "with reads on the Python driver (`--cassandra-reads driver`) | 6,000 µs (2.50x) | measured" in capacity
     assert "| 5,000 | 24 |" in capacity  # the sizing still uses the native reader's 2,400 µs
+
+
+def test_the_report_names_the_load_generator_of_its_run() -> None:
+    old = report(_bench(_results(None)))  # a run from before crs-loadgen: its machine table has no such row
+    assert "Load generator: ghz at concurrency 16" in old and "crs-loadgen" not in old
+    results = _results(None)
+    results["machine"]["load generator"] = "crs-loadgen (grpc-go 1.85.0)"
+    new = report(_bench(results))
+    assert "Load generator: crs-loadgen at concurrency 16" in new and "| crs-loadgen CPU-µs/req |" in new
+    assert "ghz CPU" not in new and "ghz `--rps`" not in new
+
+
+def test_a_load_report_becomes_a_run_with_errors_by_code() -> None:
+    raw = {"count": 10, "codes": {"OK": 7, "NotFound": 3}, "rps": 500.0, "p50_ms": 1.5, "p99_ms": 4.0, "p999_ms": 4.5}
+    run = parse_load_report("x", raw, server_cpu_us=9000.0, client_cpu_us=1000.0)
+    assert (run.count, run.ok, run.errors, run.rps) == (10, 7, {"NotFound": 3}, 500.0)
+    assert (run.p50_ms, run.p99_ms, run.p999_ms) == (1.5, 4.0, 4.5)
+    assert (run.cpu_us_per_req, run.client_cpu_us_per_req) == (900.0, 100.0)
+    failed = parse_load_report("x", {**raw, "codes": {"Unavailable": 10}, "p50_ms": 0.0}, 1.0, 1.0)
+    assert failed.ok == 0 and math.isnan(failed.p50_ms)  # no successful call: no latency, not a 0 ms one
