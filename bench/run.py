@@ -461,6 +461,18 @@ class Bench:
                             f"(embedded {runs['embedded'][label][-1].cpu_us_per_req:.0f}; "
                             f"driver reads {slow.cpu_us_per_req:.0f})"
                         )
+                # The capacity model's input: the default (native-read) server at half of its own peak for each
+                # method, as a planned node runs (the comparison rate above is set by the slower driver server,
+                # and CPU per call depends on the rate: fewer calls per event-loop wake-up cost more each).
+                sizing: dict[str, list[Run]] = {}
+                for _r in range(3):
+                    for label in ms:
+                        sized = self.measure(cass, ws, ms[label], rps=0.5 * cass_peak[label])
+                        sizing.setdefault(label, []).append(sized)
+                        self.log(
+                            f"cassandra sizing {label}: {sized.cpu_us_per_req:.0f} CPU-us/req at "
+                            f"{0.5 * cass_peak[label]:.0f} rps"
+                        )
             return {
                 "customers": manifest["customers"],
                 "seed_seconds": manifest["seconds"],
@@ -476,6 +488,7 @@ class Bench:
                 "embedded": {label: _median_cost(v) for label, v in runs["embedded"].items()},
                 "cassandra": {label: _median_cost(v) for label, v in runs["cassandra"].items()},
                 "cassandra_driver_reads": {label: _median_cost(v) for label, v in runs["driver"].items()},
+                "at_half_peak": {label: _median_cost(v) for label, v in sizing.items()},
                 "jvm_cpu_us_per_req": {label: _median(v) for label, v in jvm.items()},
                 "queries_per_call": {label: _median(v) for label, v in queries.items()},
                 "cql_requests_per_call": {label: _median(v) for label, v in cql.items()},
@@ -953,6 +966,19 @@ def cassandra_section(c: dict[str, Any] | None, gen: str = "crs-loadgen") -> lis
             + f" | {emb.p99_ms:.2f} | {cass.p99_ms:.2f} |"
         )
     lines += reads_client_table(c, gen)
+    if c.get("at_half_peak"):
+        lines += [
+            "",
+            "The native-read server at half of its own peak for each method (3 rounds; the capacity model's input, "
+            "as a planned node runs — CPU per call falls as the rate rises, since more calls share each event-loop "
+            "wake-up): "
+            + "; ".join(
+                f"{label} {run.cpu_us_per_req:,.0f} CPU-µs/req at {0.5 * c['peak_rps'][label]:,.0f} RPS "
+                f"(p99 {run.p99_ms:.2f} ms)"
+                for label, run in c["at_half_peak"].items()
+            )
+            + ".",
+        ]
     lines += [
         "",
         "Not measured here: the 1M-customer data set on Cassandra, RF=3 across zones (replica reads, network "

@@ -9,8 +9,8 @@
 //	    -n 5000 -c 16 [-rps 500] [-timeout 10s] [-H 'authorization: Bearer ...']
 //
 // One HTTP/2 connection per concurrent caller (as ghz --connections = -c); requests are taken from the
-// file round robin. With -rps, calls start at that fixed rate (open loop: a late call does not delay the
-// next one beyond the concurrency). Prints one JSON object: counts per status code, rate, latency
+// file round robin. With -rps, call i starts at i/rps seconds (a fixed schedule: a slow call delays later
+// starts only when all -c callers are busy). Prints one JSON object: counts per status code, rate, latency
 // percentiles of the successful calls, and the generator's own CPU time.
 package main
 
@@ -169,17 +169,14 @@ func run(args []string, stdout io.Writer) error {
 	base := metadata.NewOutgoingContext(context.Background(), md)
 
 	var next atomic.Int64 // calls handed out so far
-	var starts <-chan time.Time
+	var interval time.Duration
 	if *rps > 0 {
-		ticker := time.NewTicker(time.Duration(float64(time.Second) / *rps))
-		defer ticker.Stop()
-		starts = ticker.C
+		interval = time.Duration(float64(time.Second) / *rps)
 	}
 	latencies := make([][]time.Duration, *conc)
 	codes := make([]map[string]int, *conc)
 	cpu0, t0 := cpuSeconds(), time.Now()
 	var wg sync.WaitGroup
-	var startMu sync.Mutex
 	for w := 0; w < *conc; w++ {
 		codes[w] = map[string]int{}
 		wg.Add(1)
@@ -191,10 +188,10 @@ func run(args []string, stdout io.Writer) error {
 				if i >= int64(*total) {
 					return
 				}
-				if starts != nil {
-					startMu.Lock()
-					<-starts
-					startMu.Unlock()
+				if interval > 0 { // call i starts at t0 + i*interval: a schedule, so a late call does not shift the rest
+					if wait := time.Until(t0.Add(time.Duration(i) * interval)); wait > 0 {
+						time.Sleep(wait)
+					}
 				}
 				req := reqs[int(i)%len(reqs)]
 				ctx, cancel := context.WithTimeout(base, *timeout)

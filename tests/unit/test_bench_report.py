@@ -209,7 +209,9 @@ def test_native_reads_are_compared_with_driver_reads_when_measured(tmp_path: Pat
     revived = _round_trip(_results(measured), tmp_path)
     assert cassandra_section(revived["cassandra"]) == section
     capacity = render_capacity(_results(measured))
-    assert "with reads on the Python driver (`--cassandra-reads driver`) | 6,000 µs (2.50x) | measured" in capacity
+    assert "with reads on the Python driver (`--cassandra-reads driver`) | 6,000 µs (2.50x at 200 RPS) | measured" in (
+        capacity
+    )
     assert "| 5,000 | 24 |" in capacity  # the sizing still uses the native reader's 2,400 µs
 
 
@@ -231,3 +233,24 @@ def test_a_load_report_becomes_a_run_with_errors_by_code() -> None:
     assert (run.cpu_us_per_req, run.client_cpu_us_per_req) == (900.0, 100.0)
     failed = parse_load_report("x", {**raw, "codes": {"Unavailable": 10}, "p50_ms": 0.0}, 1.0, 1.0)
     assert failed.ok == 0 and math.isnan(failed.p50_ms)  # no successful call: no latency, not a 0 ms one
+
+
+def test_the_capacity_model_sizes_with_the_cpu_at_half_of_each_servers_own_peak(tmp_path: Path) -> None:
+    sized = {m: _run(m, 2000.0, 200.0) for m in COST_METHODS}
+    results = _results({**MEASURED, "at_half_peak": sized})
+    gac = "GetAuthorizationContext by token"
+    results["throughput"]["peak"][gac] = _run(gac, 700.0)  # at the peak: cheaper per call than at half of it
+    capacity = render_capacity(results)
+    # embedded: §4's small figure (900 µs at 400 RPS), not the peak's 700 µs; 5,000/s * 900 µs / 0.5 -> 9 cores
+    assert "| server CPU per GetAuthorizationContext by token (embedded store) | 900 µs | measured at 400 RPS" in (
+        capacity
+    )
+    assert "at the peak, §1: 700 µs" in capacity
+    # Cassandra: the native server at half its own 400 RPS peak (2,000 µs), the comparison rate's 2,400 µs quoted
+    assert "on Cassandra (one local node) | 2,000 µs (500/s per core) | measured (§4, Cassandra, at 200 RPS" in capacity
+    assert "at 200 RPS, the comparison rate: 2,400 µs" in capacity
+    assert "| 5,000 | 20 |" in capacity and "| 9 |" in capacity.split("| 5,000 |")[1].splitlines()[0]
+    text = report(_bench(results))
+    assert f"{gac} 2,000 CPU-µs/req at 200 RPS" in text
+    revived = _round_trip(results, tmp_path)
+    assert render_capacity(revived) == capacity and report(_bench(revived)) == text
