@@ -977,7 +977,8 @@ def cassandra_section(c: dict[str, Any] | None, gen: str = "crs-loadgen") -> lis
                 f"(p99 {run.p99_ms:.2f} ms)"
                 for label, run in c["at_half_peak"].items()
             )
-            + ".",
+            + ". The Cassandra JVM and the load generator run on the same cores, so at these rates this machine is "
+            "near saturation: their p99s are not the latency of a planned node (§2 has that, for the embedded store).",
         ]
     lines += [
         "",

@@ -42,7 +42,7 @@ export GOBIN="$PWD/.tools/bin"
 [ -x .tools/bin/grpc-health-probe ] || go install "github.com/grpc-ecosystem/grpc-health-probe@${HEALTH_PROBE_VERSION}"
 # crs-loadgen drives the benchmark (bench/run.py): built from bench/loadgen (go.mod/go.sum) on every setup,
 # so a change to its source takes effect (the Go build cache makes an unchanged rebuild quick).
-(cd bench/loadgen && go build -o "$GOBIN/crs-loadgen" .)
+(cd bench/loadgen && go build -buildvcs=false -o "$GOBIN/crs-loadgen" .)
 # kustomize renders deploy/ overlays for scripts/check_deploy.py
 [ -x .tools/bin/kustomize ] || go install "sigs.k8s.io/kustomize/kustomize/v5@${KUSTOMIZE_VERSION}"
 # Apache Cassandra 5.0 jars (Maven Central) for the Cassandra backend's local nodes and tests.
