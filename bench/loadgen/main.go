@@ -1,8 +1,8 @@
 // crs-loadgen: a lean unary gRPC load generator for bench/run.py.
 //
-// ghz spends 250-440 CPU-µs per request on this project's calls (dynamic protobuf, per-request
-// templating, a per-request detail record). On a 2-core machine that is CPU taken from the server under
-// test. This client sends requests that are already serialized (a file of length-prefixed protobuf
+// ghz, which the benchmark used before, spent 250-1,500 CPU-µs per call on this project's calls (dynamic
+// protobuf, per-request templating, a per-request detail record), more for larger responses. On a 2-core
+// machine that is CPU taken from the server under test, and more of it during the lookups than during Ping. This client sends requests that are already serialized (a file of length-prefixed protobuf
 // messages, written by bench/run.py), through a raw-bytes codec, so it does no protobuf work of its own.
 //
 //	crs-loadgen -addr 127.0.0.1:50051 -method /crs.v1.CardService/LookupCard -requests FILE \
