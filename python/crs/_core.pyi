@@ -27,6 +27,7 @@ __all__ = [
     "StoreBusyError",
     "StoreReadError",
     "StoreReader",
+    "authorization_context_head",
     "classify_brand",
     "is_token_shaped",
     "lookup_card_response",
@@ -134,6 +135,21 @@ def is_token_shaped(s: str) -> bool:
 
 def new_token(pan: str) -> str:
     """Same as ``KeyRing.new_token`` (no key needed). Raises ``InvalidPanError``."""
+
+def authorization_context_head(
+    card: bytes,
+    account: bytes | None,
+    owners: list[bytes],
+    clusters_of: dict[str, str],
+    as_of: tuple[int, int, int],
+    preferred_method: str,
+) -> bytes:
+    """Fields 1, 2, 3, 5 and 7 of the encoded ``crs.v1.AuthorizationContext`` (card, account, owners, as-of time,
+    preferred method) for the stored JSON records of a card, its account (None: no account) and its owning
+    customers (in that order; each owner's cluster from ``clusters_of``, customer id -> cluster id). ``as_of`` is
+    (microseconds since the epoch, UTC year, UTC month) of the call: the card is expired when its (year, month) is
+    before it. The caller appends the other fields' encoding. Raises ``CoreError`` for a record that is not valid
+    (the message never quotes the record)."""
 
 def lookup_card_response(card: bytes, account: bytes | None, owners: list[bytes]) -> bytes:
     """The encoded ``crs.v1.LookupCardResponse`` for the stored JSON records of a card, its account (None: no

@@ -6,6 +6,7 @@
 //! `impl From<CoreError> for PyErr` in `errors.rs`.
 
 pub mod aead;
+pub mod authorization_response;
 pub mod batch;
 pub mod cluster_index;
 pub mod cql_reader;
@@ -19,6 +20,7 @@ pub mod store_reader;
 pub mod token;
 pub mod wire;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -534,6 +536,33 @@ fn lookup_card_response<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// Fields 1, 2, 3, 5 and 7 of the encoded `crs.v1.AuthorizationContext` (card,
+/// account, owners with their clusters, as-of time, preferred method) from the
+/// stored JSON records; `as_of` is (microseconds, UTC year, UTC month).
+#[pyfunction]
+fn authorization_context_head<'py>(
+    py: Python<'py>,
+    card: &[u8],
+    account: Option<&[u8]>,
+    owners: Vec<Bound<'py, PyBytes>>,
+    clusters_of: HashMap<String, String>,
+    as_of: (i64, i64, i64),
+    preferred_method: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let owners: Vec<&[u8]> = owners.iter().map(|o| o.as_bytes()).collect();
+    let (us, year, month) = as_of;
+    let as_of = authorization_response::AsOf { us, year, month };
+    let out = authorization_response::authorization_context_head(
+        card,
+        account,
+        &owners,
+        &clusters_of,
+        as_of,
+        preferred_method,
+    )?;
+    Ok(PyBytes::new(py, &out))
+}
+
 /// Keyed reads of the embedded store's SQLite file that keep the GIL (see
 /// `store_reader.rs`): `get` and `scan` take the SQL text the store built.
 #[pyclass(module = "crs._core", name = "StoreReader", frozen)]
@@ -774,5 +803,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(is_token_shaped, m)?)?;
     m.add_function(wrap_pyfunction!(new_token, m)?)?;
     m.add_function(wrap_pyfunction!(lookup_card_response, m)?)?;
+    m.add_function(wrap_pyfunction!(authorization_context_head, m)?)?;
     Ok(())
 }

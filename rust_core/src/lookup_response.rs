@@ -18,58 +18,58 @@ use serde::Deserialize;
 use crate::errors::{CoreError, Result};
 use crate::wire::Writer;
 
-fn one() -> i64 {
+pub(crate) fn one() -> i64 {
     1
 }
 
 #[derive(Debug, Deserialize)]
-struct CardRecord {
-    tenant: String,
-    id: String,
-    account_id: String,
-    customer_id: String,
-    token: String,
-    fingerprint: String,
-    bin: String,
-    last4: String,
-    brand: String,
-    expiry_month: i64,
-    expiry_year: i64,
+pub(crate) struct CardRecord {
+    pub(crate) tenant: String,
+    pub(crate) id: String,
+    pub(crate) account_id: String,
+    pub(crate) customer_id: String,
+    pub(crate) token: String,
+    pub(crate) fingerprint: String,
+    pub(crate) bin: String,
+    pub(crate) last4: String,
+    pub(crate) brand: String,
+    pub(crate) expiry_month: i64,
+    pub(crate) expiry_year: i64,
     #[serde(default)]
-    cardholder_name: String,
+    pub(crate) cardholder_name: String,
     #[serde(default = "one")]
-    state: i64,
+    pub(crate) state: i64,
     #[serde(default)]
-    state_reason: String,
+    pub(crate) state_reason: String,
     #[serde(default)]
-    create_us: i64,
+    pub(crate) create_us: i64,
     #[serde(default)]
-    update_us: i64,
+    pub(crate) update_us: i64,
     #[serde(default)]
-    version: String,
+    pub(crate) version: String,
 }
 
 #[derive(Debug, Deserialize)]
-struct AccountRecord {
-    tenant: String,
-    id: String,
-    customer_id: String,
-    kind: i64,
-    currency_code: String,
+pub(crate) struct AccountRecord {
+    pub(crate) tenant: String,
+    pub(crate) id: String,
+    pub(crate) customer_id: String,
+    pub(crate) kind: i64,
+    pub(crate) currency_code: String,
     #[serde(default = "one")]
-    status: i64,
+    pub(crate) status: i64,
     #[serde(default)]
-    display_name: String,
+    pub(crate) display_name: String,
     #[serde(default)]
-    open_date: String,
+    pub(crate) open_date: String,
     #[serde(default)]
-    close_date: String,
+    pub(crate) close_date: String,
     #[serde(default)]
-    create_us: i64,
+    pub(crate) create_us: i64,
     #[serde(default)]
-    update_us: i64,
+    pub(crate) update_us: i64,
     #[serde(default)]
-    version: String,
+    pub(crate) version: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,7 +133,7 @@ struct CustomerRecord {
 }
 
 /// `crs.v1.CardBrand` numbers by the brand names the vault stores.
-fn brand_number(brand: &str) -> Result<i64> {
+pub(crate) fn brand_number(brand: &str) -> Result<i64> {
     Ok(match brand {
         "" | "UNSPECIFIED" => 0,
         "VISA" => 1,
@@ -154,18 +154,18 @@ fn brand_number(brand: &str) -> Result<i64> {
     })
 }
 
-fn parse<'a, T: Deserialize<'a>>(data: &'a [u8], what: &'static str) -> Result<T> {
+pub(crate) fn parse<'a, T: Deserialize<'a>>(data: &'a [u8], what: &'static str) -> Result<T> {
     // serde_json's messages may quote the input: only the record kind is kept.
     serde_json::from_slice(data).map_err(|_| CoreError::InvalidArgument(what))
 }
 
-fn name(tenant: &str, collection: &str, id: &str) -> String {
+pub(crate) fn name(tenant: &str, collection: &str, id: &str) -> String {
     format!("tenants/{tenant}/{collection}/{id}")
 }
 
 /// A `google.protobuf.Timestamp` field from microseconds since the epoch
 /// (absent for 0, as `convert.ts`).
-fn timestamp(out: &mut Writer, field: u32, us: i64) {
+pub(crate) fn timestamp(out: &mut Writer, field: u32, us: i64) {
     if us == 0 {
         return;
     }

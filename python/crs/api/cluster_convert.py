@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crs.api.convert import brand_out, ts
+from crs._core import authorization_context_head
+from crs.api.convert import ts
 from crs.api.risk_convert import summary_out
 from crs.domain.clusters.graph import Edge
 from crs.domain.clusters.identifiers import KIND_NUMBERS
@@ -12,12 +13,7 @@ from crs.domain.clusters.records import ClusterEventRecord, ClusterRecord, Ident
 from crs.domain.clusters.service import ClusterView, Member, cluster_name, identifier_name
 from crs.domain.identity.kinds import IdentifierKind
 from crs.domain.lookup import AuthorizationContext
-from crs.domain.records import CustomerRecord
 from crs.v1 import cluster_pb2, lookup_pb2
-
-_CARD_ACTIVE = 1
-_ACCOUNT_ACTIVE = 1
-_CUSTOMER_ACTIVE = 1
 
 
 def _customer_name(tenant: str, cid: str) -> str:
@@ -120,72 +116,35 @@ def event_out(ev: ClusterEventRecord) -> cluster_pb2.ClusterEvent:
     )
 
 
-def _expired(month: int, year: int, now: dt.datetime) -> bool:
-    return (year, month) < (now.year, now.month)
+def cluster_context_out(c: ClusterRecord) -> lookup_pb2.ClusterContext:
+    return lookup_pb2.ClusterContext(
+        cluster=cluster_name(c.tenant, c.id),
+        version=c.version,
+        size=c.size,
+        customer_since=ts(c.first_seen_us),
+        stats=stats_out(c),
+        risk_flags=_flags(c),
+    )
 
 
-def authorization_out(ctx: AuthorizationContext, now_us: int) -> lookup_pb2.AuthorizationContext:
-    card = ctx.lookup.card
-    account = ctx.lookup.account
+def authorization_encoded(ctx: AuthorizationContext, now_us: int) -> bytes:
+    """The encoded ``AuthorizationContext``: card, account, owners, as-of time and preferred method encoded in
+    ``_core`` from the stored records; the cluster and its risk summary (fields 4 and 6) encoded here and
+    appended (encodings of one message concatenated parse as their merge)."""
+    found = ctx.lookup
     now = dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC)
-    expired = _expired(card.expiry_month, card.expiry_year, now)
-    owners: list[CustomerRecord] = ctx.lookup.owners
-    usable = (
-        card.state == _CARD_ACTIVE
-        and not expired
-        and account is not None
-        and account.status == _ACCOUNT_ACTIVE
-        and any(o.status == _CUSTOMER_ACTIVE for o in owners)
+    head = authorization_context_head(
+        found.card_json,
+        found.account_json,
+        found.owners_json,
+        ctx.clusters_of,
+        (now_us, now.year, now.month),
+        ctx.preferred_method,
     )
-    t = card.tenant
-    out = lookup_pb2.AuthorizationContext(
-        card=lookup_pb2.CardContext(
-            card=f"tenants/{t}/cards/{card.id}",
-            token=card.token,
-            brand=brand_out(card.brand),  # type: ignore[arg-type]
-            bin=card.bin,
-            last4=card.last4,
-            state=card.state,  # type: ignore[arg-type]
-            expiry_month=card.expiry_month,
-            expiry_year=card.expiry_year,
-            expired=expired,
-            usable=usable,
-        ),
-        owners=[
-            lookup_pb2.CustomerContext(
-                customer=_customer_name(t, o.id),
-                kind=o.kind,  # type: ignore[arg-type]
-                status=o.status,  # type: ignore[arg-type]
-                display_name=o.display_name,
-                customer_since=ts(o.create_us),
-                cluster=cluster_name(t, ctx.clusters_of[o.id]) if o.id in ctx.clusters_of else "",
-            )
-            for o in owners
-        ],
-        as_of_time=ts(now_us),
-        preferred_method=ctx.preferred_method,
+    if ctx.cluster is None and ctx.risk is None:
+        return head
+    tail = lookup_pb2.AuthorizationContext(
+        cluster=cluster_context_out(ctx.cluster) if ctx.cluster is not None else None,
+        risk=summary_out(ctx.risk, ctx.velocity) if ctx.risk is not None else None,
     )
-    if ctx.risk is not None:
-        out.risk.CopyFrom(summary_out(ctx.risk, ctx.velocity))
-    if account is not None:
-        out.account.CopyFrom(
-            lookup_pb2.AccountContext(
-                account=f"tenants/{t}/accounts/{account.id}",
-                kind=account.kind,  # type: ignore[arg-type]
-                status=account.status,  # type: ignore[arg-type]
-                currency_code=account.currency_code,
-            )
-        )
-    if ctx.cluster is not None:
-        c = ctx.cluster
-        out.cluster.CopyFrom(
-            lookup_pb2.ClusterContext(
-                cluster=cluster_name(t, c.id),
-                version=c.version,
-                size=c.size,
-                customer_since=ts(c.first_seen_us),
-                stats=stats_out(c),
-                risk_flags=_flags(c),
-            )
-        )
-    return out
+    return head + tail.SerializeToString()

@@ -9,6 +9,7 @@ from google.protobuf import empty_pb2
 
 from crs.api import cluster_convert as out
 from crs.api.call import current
+from crs.api.encoded import encoded
 from crs.api.resources import name, parent
 from crs.domain.app import Domain
 from crs.domain.errors import InvalidArgument
@@ -150,4 +151,4 @@ class LookupServicer(lookup_pb2_grpc.LookupServiceServicer):
         found = await self.d.lookup.authorization_context(
             tenant, token=request.token, pan=request.pan, fingerprint=request.card_fingerprint
         )
-        return out.authorization_out(found, now_us())
+        return encoded(out.authorization_encoded(found, now_us()), lookup_pb2.AuthorizationContext)

@@ -49,6 +49,7 @@ class CardLookup:
     card_json: bytes
     account_json: bytes | None
     owners_json: list[bytes]
+    owner_ids: list[str]  # the account's owners, then the cardholder if not one of them (as read: some may be gone)
 
     @cached_property
     def card(self) -> CardRecord:
@@ -285,4 +286,4 @@ class Cards:
         if holder not in owner_ids:
             owner_ids.append(holder)
         owners_json = await load_many_json(self._store, schema.customers_by_id, tenant, owner_ids)
-        return CardLookup(fields, card_json, stored_account.value if stored_account else None, owners_json)
+        return CardLookup(fields, card_json, stored_account.value if stored_account else None, owners_json, owner_ids)

@@ -53,9 +53,7 @@ class Lookup:
             raise InvalidArgument.of("key", "set token, pan or card_fingerprint")
         card_id = await self._cards.card_id_for(tenant, pan=pan, token=token, fingerprint=fingerprint)
         found = await self._cards.lookup_by_id(tenant, card_id)
-        people = [o.id for o in found.owners]
-        if found.card.customer_id not in people:
-            people.append(found.card.customer_id)
+        people = found.owner_ids  # the owners as read, the cardholder among them: no customer record decoded
         memberships = await self._store.get_many(schema.cluster_by_customer, [(tenant, c) for c in people])
         clusters_of = {
             c: decode(Membership, m.value).cluster_id for c, m in zip(people, memberships, strict=True) if m is not None
