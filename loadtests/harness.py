@@ -133,8 +133,12 @@ class Workspace:
 class LocalServer:
     """``crs serve`` on 127.0.0.1 with an ephemeral port, on a workspace."""
 
-    def __init__(self, ws: Workspace, extra_args: tuple[str, ...] = (), log_level: str = "INFO") -> None:
+    def __init__(
+        self, ws: Workspace, extra_args: tuple[str, ...] = (), log_level: str = "INFO", module: str = "crs"
+    ) -> None:
+        """``module``: what ``python -m`` runs with ``serve ...`` (a bench instrument wrapping ``crs``'s CLI)."""
         self.ws = ws
+        self.module = module
         self.extra_args = extra_args
         self.log_level = log_level
         self.proc: subprocess.Popen[bytes] | None = None
@@ -154,7 +158,7 @@ class LocalServer:
                 [
                     sys.executable,
                     "-m",
-                    "crs",
+                    self.module,
                     "serve",
                     "--host",
                     "127.0.0.1",

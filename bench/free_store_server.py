@@ -1,0 +1,93 @@
+"""``crs serve`` with every store read answered from memory after its first read: a bench instrument.
+
+    python -m bench.free_store_server serve --data-dir ... (the options of ``crs serve``)
+
+``bench/store_free.py`` runs this server beside a normal one on the same data and compares their CPU per call.
+Once the warm-up has read every row a method's requests touch, a read here costs one dict lookup instead of
+the backend's work (SQLite, or a CQL round trip), while everything above the store (the domain rules, the
+response, the gRPC stack, ``ObservedStore``'s deadline checks and metrics) runs as in production. What a
+method still costs on this server is what no storage change can remove.
+
+Never a way to serve: a write clears the memo, but another process's writes are never seen.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from crs import cli
+from crs.api import server
+from crs.api.server import ServerConfig
+from crs.storage.base import Key, Record, Row, Store, Table, Write
+
+
+class MemoizedReads(Store):
+    """``inner`` with each distinct read answered once by ``inner`` and from memory afterwards."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.atomic_conditions = inner.atomic_conditions
+        self.inline_reads = True  # every repeated read completes without waiting
+        self._gets: dict[tuple[str, Key], Record | None] = {}
+        self._scans: dict[tuple[str, Key, Key | None, Key | None, int], list[Row]] = {}
+
+    async def get(self, table: Table, key: Key) -> Record | None:
+        memo = (table.name, key)
+        if memo in self._gets:
+            return self._gets[memo]
+        found = self._gets[memo] = await self.inner.get(table, key)
+        return found
+
+    async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
+        return [await self.get(table, key) for key in keys]
+
+    async def scan(
+        self,
+        table: Table,
+        partition: Key,
+        *,
+        after: Key | None = None,
+        before: Key | None = None,
+        limit: int,
+    ) -> list[Row]:
+        memo = (table.name, partition, after, before, limit)
+        if memo in self._scans:
+            return self._scans[memo]
+        rows = self._scans[memo] = await self.inner.scan(table, partition, after=after, before=before, limit=limit)
+        return rows
+
+    async def apply(self, writes: Sequence[Write]) -> None:
+        self._gets.clear()
+        self._scans.clear()
+        await self.inner.apply(writes)
+
+    async def healthy(self) -> bool:
+        return await self.inner.healthy()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+_OPEN_STORE = server.open_store
+
+
+def open_memoized(config: ServerConfig) -> Store:
+    return MemoizedReads(_OPEN_STORE(config))
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] != ["serve"]:
+        print("usage: python -m bench.free_store_server serve [crs serve options]", file=sys.stderr)
+        return 2
+    at = argv.index("--workers") if "--workers" in argv else -1
+    if at < 0 or argv[at + 1 : at + 2] != ["1"]:
+        # More workers would be started by the supervisor as plain `crs serve` processes, without the memo.
+        print("bench.free_store_server: pass --workers 1", file=sys.stderr)
+        return 2
+    server.open_store = open_memoized  # build_server looks it up when it is called
+    return cli.main(argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
