@@ -111,6 +111,9 @@ class StoreReader:
     def get(self, sql: str, pk: str, ck: str, now: float) -> tuple[bytes, str] | None:
         """``(value, version)`` of the one row ``sql`` selects for ``(pk, ck, now)``, or None."""
 
+    def get_each(self, reads: list[tuple[str, str, str]], now: float) -> list[tuple[bytes, str] | None]:
+        """``get`` of each ``(sql, pk, ck)`` in order, inside one read transaction (one snapshot of the file)."""
+
     def scan(
         self, sql: str, pk: str, now: float, after: str | None, before: str | None, limit: int
     ) -> list[tuple[str, bytes, str]]:

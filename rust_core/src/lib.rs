@@ -592,6 +592,25 @@ impl PyStoreReader {
         Ok(found.map(|(value, version)| (PyBytes::new(py, &value), version)))
     }
 
+    /// `get` of each `(sql, pk, ck)` in order, in one read transaction.
+    #[allow(clippy::type_complexity)]
+    fn get_each<'py>(
+        &self,
+        py: Python<'py>,
+        reads: Vec<(String, String, String)>,
+        now: f64,
+    ) -> PyResult<Vec<Option<(Bound<'py, PyBytes>, String)>>> {
+        let borrowed: Vec<(&str, &str, &str)> = reads
+            .iter()
+            .map(|(sql, pk, ck)| (sql.as_str(), pk.as_str(), ck.as_str()))
+            .collect();
+        let found = self.inner.get_each(&borrowed, now)?;
+        Ok(found
+            .into_iter()
+            .map(|f| f.map(|(value, version)| (PyBytes::new(py, &value), version)))
+            .collect())
+    }
+
     /// `(clustering, value, version)` rows of one partition; `sql` binds
     /// pk, now, then `after` and `before` when given, then `limit`.
     #[pyo3(signature = (sql, pk, now, after, before, limit))]

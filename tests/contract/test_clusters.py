@@ -8,12 +8,13 @@ import grpc
 import pytest
 from google.type import date_pb2
 
-from crs.v1 import card_pb2, cluster_pb2, customer_pb2, lookup_pb2
+from crs.v1 import card_pb2, cluster_pb2, customer_pb2, lookup_pb2, relationship_pb2
 from tests.helpers.data import (
     ACME,
     GLOBEX,
     create_account,
     create_customer,
+    link_account,
     make_iban,
     register_card,
     request_id,
@@ -376,6 +377,24 @@ def test_authorization_context_by_token_pan_and_fingerprint(admin):
         assert [o.customer for o in ctx.owners] == [c.name] and ctx.owners[0].cluster == cl.name
         assert ctx.cluster.cluster == cl.name and ctx.cluster.size == 1 and ctx.cluster.stats.distinct_cards == 1
         assert_no_pan(str(ctx), [pan])
+
+
+def test_authorization_context_of_a_joint_account_and_an_authorized_user(admin):
+    owner, joint, user = _bare(admin), _bare(admin), _bare(admin)
+    account = create_account(admin, owner.name)
+    link_account(admin, joint.name, account.name, relationship_pb2.ACCOUNT_ROLE_JOINT_OWNER)
+    link_account(admin, user.name, account.name, relationship_pb2.ACCOUNT_ROLE_AUTHORIZED_USER)
+    card = register_card(admin, account.name, customer=user.name)
+    ctx = admin.lookup.GetAuthorizationContext(
+        lookup_pb2.GetAuthorizationContextRequest(parent=ACME, token=card.token), timeout=30
+    )
+    names = [o.customer for o in ctx.owners]
+    # the account's owners (relationship order), then the cardholder, who is not one of them
+    assert sorted(names[:2]) == sorted([owner.name, joint.name]) and names[2:] == [user.name]
+    for o in ctx.owners:
+        assert o.cluster == _cluster_of(admin, o.customer).name and o.display_name
+    assert ctx.cluster.cluster == _cluster_of(admin, user.name).name and ctx.card.usable
+    assert ctx.risk.velocity.windows  # the cardholder's cluster's velocity row (read in the same step)
 
 
 def test_authorization_context_reflects_card_state_at_once(admin):

@@ -73,6 +73,7 @@ def test_native_reads_answer_what_the_driver_answers(stores: tuple[CassandraStor
             lambda s: s.get(CUSTOMERS, (TENANT, "cus-3")),
             lambda s: s.get(CUSTOMERS, (TENANT, "nobody")),
             lambda s: s.get_many(CUSTOMERS, [(TENANT, f"cus-{i}") for i in (0, 19, 25, 7)]),
+            lambda s: s.get_each([(CUSTOMERS, (TENANT, "cus-3")), (CUSTOMERS, (TENANT, "nobody"))]),
             lambda s: s.scan(CARDS, (TENANT, "acct-1"), limit=10),
             lambda s: s.scan(CARDS, (TENANT, "acct-1"), after=("card-005",), limit=3),
             lambda s: s.scan(CARDS, (TENANT, "acct-1"), before=("card-010",), limit=100),
@@ -83,6 +84,8 @@ def test_native_reads_answer_what_the_driver_answers(stores: tuple[CassandraStor
         for read in reads:
             mine, theirs = await both(read)
             assert mine == theirs
+        each = await native.get_each([(CUSTOMERS, (TENANT, "nobody")), (CUSTOMERS, (TENANT, "cus-3"))])
+        assert each == [None, await native.get(CUSTOMERS, (TENANT, "cus-3"))]
         record = await native.get(CUSTOMERS, (TENANT, "cus-3"))
         assert record is not None and record.value == bytes([3, 0, 255]) and record.version == "e3"
         rows = await native.scan(CARDS, (TENANT, "acct-1"), after=("card-005",), limit=3)

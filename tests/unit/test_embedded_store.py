@@ -81,6 +81,22 @@ def test_get_many_keeps_request_order_and_reports_missing(store: EmbeddedStore) 
     assert run(store.get_many(THINGS, [])) == []
 
 
+def test_get_each_reads_several_tables_in_request_order(store: EmbeddedStore) -> None:
+    apply(store, put(THINGS, ("acme", "a"), b"A", "va"), put(ITEMS, ("o1", "i1"), b"I", "vi"))
+    reads = [(ITEMS, ("o1", "i1")), (THINGS, ("acme", "b")), (THINGS, ("acme", "a")), (ITEMS, ("o1", "i2"))]
+    assert run(store.get_each(reads)) == [Record(b"I", "vi"), None, Record(b"A", "va"), None]
+    assert run(store.get_each([])) == []
+    with pytest.raises(ValueError):
+        run(store.get_each([(THINGS, ("acme", "a")), (THINGS, ("acme",))]))
+
+
+def test_get_each_honours_expiry(store: EmbeddedStore, clock: FakeClock) -> None:
+    apply(store, put(TINY_TTL, ("k",), b"short-lived", "v1"), put(THINGS, ("acme", "a"), b"A", "va"))
+    assert run(store.get_each([(TINY_TTL, ("k",)), (THINGS, ("acme", "a"))]))[0] is not None
+    clock.now += 1.0
+    assert run(store.get_each([(TINY_TTL, ("k",)), (THINGS, ("acme", "a"))])) == [None, Record(b"A", "va")]
+
+
 def test_key_shape_is_checked(store: EmbeddedStore) -> None:
     with pytest.raises(ValueError):
         run(store.get(THINGS, ("acme",)))

@@ -95,7 +95,7 @@ class Domain:
         self.sca = ScaStates(store, self.risk_config)
         preferences = ProfilePreferences(self.profiles)
         self.checkout = Checkout(self.risk, self.sca, AggregateHistory(store), preferences)
-        self.lookup = Lookup(store, self.cards, self.velocities, self.risk_config, preferences)
+        self.lookup = Lookup(store, self.cards, self.risk_config, preferences)
         self.consumers = Consumers(store, mutation)  # change-feed consumers (docs/back-office.md)
         # Transactions, segments, insights (docs/transactions.md, docs/segments.md).
         self.segments = Segments(store, mutation, pages, segment_rules)

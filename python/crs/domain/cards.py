@@ -277,9 +277,17 @@ class Cards:
         found = await self.lookup_by_id(tenant, card_id)
         return found.owners
 
-    async def lookup_by_id(self, tenant: str, card_id: str) -> CardLookup:
+    async def load_card(self, tenant: str, card_id: str) -> tuple[bytes, dict[str, Any]]:
+        """The card as stored and its fields parsed; NOT_FOUND when there is none."""
         card_json = await load_json(self._store, schema.cards_by_id, Name(tenant, "cards", card_id), "crs.v1/Card")
-        fields = loads(card_json)
+        return card_json, loads(card_json)
+
+    async def owners_of_account(self, tenant: str, account_id: str) -> list[str]:
+        """The ids of the account's owners (OWNER, JOINT_OWNER), in relationship order."""
+        return await self._relationships.owners_of_account(tenant, account_id)
+
+    async def lookup_by_id(self, tenant: str, card_id: str) -> CardLookup:
+        card_json, fields = await self.load_card(tenant, card_id)
         account_id, holder = fields["account_id"], fields["customer_id"]
         stored_account = await self._store.get(schema.accounts_by_id, (tenant, account_id))
         owner_ids = await self._relationships.owners_of_account(tenant, account_id)

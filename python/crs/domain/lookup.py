@@ -1,14 +1,17 @@
 """GetAuthorizationContext: the switch's one call in the authorization window.
 
-One store read per table: the card index (token or fingerprint), the card, the account, the account's
-relationships, the customers, their cluster assignments, their clusters and the cluster's velocity row (the
-risk summary is computed from that row, the cluster row and the card). Nothing here writes.
+Four steps of store reads, each step's reads independent of each other (one ``Store.get_each`` call, concurrent
+on Cassandra, one snapshot on the embedded store): the card index (token or fingerprint); the card; the account,
+the cardholder's cluster assignment and the account's relationships; then the owners' customer records, the
+other owners' cluster assignments, the cardholder's cluster, its velocity row and the preference rows. The risk
+summary is computed from the velocity row, the cluster row and the card. Nothing here writes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from crs.domain import reads
 from crs.domain.cards import CardLookup, Cards
 from crs.domain.checkout.methods import PaymentPreferences
 from crs.domain.clusters.records import ACTIVE, ClusterRecord, Membership
@@ -16,9 +19,9 @@ from crs.domain.errors import InvalidArgument
 from crs.domain.records import decode, now_us
 from crs.domain.risk.config import TenantRiskConfig
 from crs.domain.risk.signals import Assessment, Facts, assess
-from crs.domain.risk.velocity import Velocities, Velocity
+from crs.domain.risk.velocity import Velocity, of_row, velocity_read
 from crs.storage import schema
-from crs.storage.base import Store
+from crs.storage.base import Key, Record, Store, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +39,11 @@ class Lookup:
         self,
         store: Store,
         cards: Cards,
-        velocities: Velocities,
         risk_config: TenantRiskConfig,
         preferences: PaymentPreferences,
     ) -> None:
         self._store = store
         self._cards = cards
-        self._velocities = velocities
         self._risk_config = risk_config
         self._preferences = preferences
 
@@ -52,25 +53,60 @@ class Lookup:
         if not (token or pan or fingerprint):
             raise InvalidArgument.of("key", "set token, pan or card_fingerprint")
         card_id = await self._cards.card_id_for(tenant, pan=pan, token=token, fingerprint=fingerprint)
-        found = await self._cards.lookup_by_id(tenant, card_id)
-        people = found.owner_ids  # the owners as read, the cardholder among them: no customer record decoded
-        memberships = await self._store.get_many(schema.cluster_by_customer, [(tenant, c) for c in people])
-        clusters_of = {
-            c: decode(Membership, m.value).cluster_id for c, m in zip(people, memberships, strict=True) if m is not None
-        }
-        holder_cluster = clusters_of.get(found.card.customer_id)
-        cluster: ClusterRecord | None = None
+        card_json, fields = await self._cards.load_card(tenant, card_id)
+        account_id, holder = fields["account_id"], fields["customer_id"]
+        (stored_account, holder_membership), owner_ids = await reads.both(
+            self._store,
+            self._store.get_each([(schema.accounts_by_id, (tenant, account_id)), _membership(tenant, holder)]),
+            self._cards.owners_of_account(tenant, account_id),
+        )
+        if holder not in owner_ids:
+            owner_ids.append(holder)
+        holder_cluster = decode(Membership, holder_membership.value).cluster_id if holder_membership else ""
+        others = [c for c in owner_ids if c != holder]
+        cluster_reads = (
+            [(schema.clusters_by_id, (tenant, holder_cluster)), velocity_read(tenant, holder_cluster)]
+            if holder_cluster
+            else []
+        )
+        stored = await self._store.get_each(
+            [
+                *((schema.customers_by_id, (tenant, c)) for c in owner_ids),
+                *(_membership(tenant, c) for c in others),
+                *cluster_reads,
+                *self._preferences.preference_reads(tenant, holder, holder_cluster),
+            ]
+        )
+        customers, memberships = stored[: len(owner_ids)], stored[len(owner_ids) : len(owner_ids) + len(others)]
+        stored_cluster: Record | None = None
+        stored_velocity: Record | None = None
+        at = len(owner_ids) + len(others)
+        if cluster_reads:
+            stored_cluster, stored_velocity = stored[at], stored[at + 1]
+        prefs = self._preferences.preferences_from(tenant, holder, holder_cluster, stored[at + len(cluster_reads) :])
+        clusters_of = {c: decode(Membership, m.value).cluster_id for c, m in zip(others, memberships, strict=True) if m}
         if holder_cluster:
-            stored = await self._store.get(schema.clusters_by_id, (tenant, holder_cluster))
-            if stored is not None:
-                rec = decode(ClusterRecord, stored.value)
-                cluster = rec if rec.state == ACTIVE else None
-        out = AuthorizationContext(found, clusters_of, cluster)
-        prefs = await self._preferences.preferences(tenant, found.card.customer_id, holder_cluster or "")
+            clusters_of[holder] = holder_cluster
+        found = CardLookup(
+            fields,
+            card_json,
+            stored_account.value if stored_account else None,
+            [c.value for c in customers if c is not None],
+            owner_ids,
+        )
+        cluster: ClusterRecord | None = None
+        if stored_cluster is not None:
+            rec = decode(ClusterRecord, stored_cluster.value)
+            cluster = rec if rec.state == ACTIVE else None
         preferred = prefs.default_by_channel[min(prefs.default_by_channel)] if prefs.default_by_channel else ""
+        out = AuthorizationContext(found, clusters_of, cluster, preferred_method=preferred)
         if cluster is None:
-            return replace(out, preferred_method=preferred)
+            return out
         now = now_us()
-        velocity = await self._velocities.read(tenant, cluster.id, now)
+        velocity = of_row(cluster.id, stored_velocity, now)
         risk = assess(self._risk_config.of(tenant), Facts(now, velocity, cluster, found.card))
-        return replace(out, risk=risk, velocity=velocity, preferred_method=preferred)
+        return replace(out, risk=risk, velocity=velocity)
+
+
+def _membership(tenant: str, customer_id: str) -> tuple[Table, Key]:
+    return schema.cluster_by_customer, (tenant, customer_id)

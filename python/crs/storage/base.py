@@ -11,6 +11,7 @@ places where uniqueness or etags demand a compare-and-set.
 from __future__ import annotations
 
 import abc
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -116,6 +117,13 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]: ...
+
+    async def get_each(self, reads: Sequence[tuple[Table, Key]]) -> list[Record | None]:
+        """Keyed reads of any tables, answered in order: the independent reads of one step of a lookup in one
+        call. Concurrent where reads are network trips; the embedded store answers them from one snapshot."""
+        if self.inline_reads:
+            return [await self.get(table, key) for table, key in reads]
+        return list(await asyncio.gather(*(self.get(table, key) for table, key in reads)))
 
     @abc.abstractmethod
     async def scan(

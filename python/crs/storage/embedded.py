@@ -129,6 +129,26 @@ class EmbeddedStore(Store):
             raise StoreUnavailable(f"store read failed: {e}") from e
         return None if found is None else Record(found[0], found[1])
 
+    async def get_each(self, reads: Sequence[tuple[Table, Key]]) -> list[Record | None]:
+        batch: list[tuple[str, str, str]] = []
+        for table, key in reads:
+            sql, n, parts = self._get_plan[table.name]
+            if len(key) != parts:
+                table.split(key)  # raises the key-shape error
+            batch.append((sql, encode_key(key[:n]), encode_key(key[n:])))
+        now = time.time()
+        self._check_open()
+        try:
+            found = self._fast.get_each(batch, now)
+        except StoreBusyError:  # as in ``get``: each read on the path that waits without the GIL
+            found = []
+            for sql, pk, ck in batch:
+                rows = self._query(sql, (pk, ck, now))
+                found.append((bytes(rows[0][0]), str(rows[0][1])) if rows else None)  # type: ignore[call-overload]
+        except StoreReadError as e:
+            raise StoreUnavailable(f"store read failed: {e}") from e
+        return [None if f is None else Record(f[0], f[1]) for f in found]
+
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
         if len(keys) <= _INLINE_KEYS:
             return [await self.get(table, key) for key in keys]

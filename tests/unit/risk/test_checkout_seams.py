@@ -5,6 +5,7 @@ counts order the held instruments. In-process on a real embedded store."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from pathlib import Path
 
 from crs._core import KeyRing
@@ -16,6 +17,8 @@ from crs.domain.customers import CustomerInput
 from crs.domain.lookup import Lookup
 from crs.domain.names import Name
 from crs.domain.risk.txn import CHANNEL_ECOMMERCE
+from crs.storage import schema
+from crs.storage.base import Key, Record, Table
 from crs.storage.embedded import EmbeddedStore
 from tests.helpers.pans import make_pan
 
@@ -29,6 +32,16 @@ class Stated:
         self.asked: list[str] = []
 
     async def preferences(self, tenant: str, customer_id: str, cluster_id: str | None = None) -> Preferences:
+        self.asked.append(customer_id)
+        return self.prefs
+
+    def preference_reads(self, tenant: str, customer_id: str, cluster_id: str) -> list[tuple[Table, Key]]:
+        return [(schema.profiles_by_customer, (tenant, customer_id))]
+
+    def preferences_from(
+        self, tenant: str, customer_id: str, cluster_id: str, stored: Sequence[Record | None]
+    ) -> Preferences:
+        assert len(stored) == 1  # what preference_reads named, and nothing else
         self.asked.append(customer_id)
         return self.prefs
 
@@ -65,7 +78,7 @@ def test_preferences_reach_advice_and_the_authorization_context(tmp_path: Path) 
                 CTX, T, CheckoutRequest(250_00, "EUR", "shop", CHANNEL_ECOMMERCE, "DE"), token=card.token
             )
             assert other.decision.recommendation == "CHALLENGE"
-            lookup = Lookup(store, d.cards, d.velocities, d.risk_config, stated)
+            lookup = Lookup(store, d.cards, d.risk_config, stated)
             ctx = await lookup.authorization_context(T, token=card.token)
             assert ctx.preferred_method == "PAYPAL" and ctx.risk is not None and ctx.risk.score == 0
             assert stated.asked == [c.id, c.id, c.id]

@@ -7,13 +7,14 @@ without usage counts) and no stated preferences.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from crs.domain.checkout.norms import usual_methods
 from crs.domain.records import AccountRecord, CardRecord, decode
 from crs.storage import schema
-from crs.storage.base import Store
+from crs.storage.base import Key, Record, Store, Table
 
 CARD, SEPA_DIRECT_DEBIT, BANK_TRANSFER = "CARD", "SEPA_DIRECT_DEBIT", "BANK_TRANSFER"
 _CARD_ACTIVE, _ACCOUNT_ACTIVE = 1, 1
@@ -53,6 +54,17 @@ class PaymentPreferences(Protocol):
         """``cluster_id``: the customer's cluster when the caller read it already ("" for none)."""
         ...
 
+    def preference_reads(self, tenant: str, customer_id: str, cluster_id: str) -> list[tuple[Table, Key]]:
+        """The rows ``preferences_from`` needs, for a caller that reads them in one step with others (the
+        authorization path); ``cluster_id`` as for ``preferences``."""
+        ...
+
+    def preferences_from(
+        self, tenant: str, customer_id: str, cluster_id: str, stored: Sequence[Record | None]
+    ) -> Preferences:
+        """What ``preferences`` answers, from the rows ``preference_reads`` named, in that order."""
+        ...
+
 
 class HeldInstruments:
     """Default history: the customer's active cards and bank accounts, each as one method (no usage counts)."""
@@ -83,6 +95,14 @@ class NoPreferences:
     """Default preferences: none stated (ProfileService, issue 8, supplies them once wired)."""
 
     async def preferences(self, tenant: str, customer_id: str, cluster_id: str | None = None) -> Preferences:
+        return Preferences()
+
+    def preference_reads(self, tenant: str, customer_id: str, cluster_id: str) -> list[tuple[Table, Key]]:
+        return []
+
+    def preferences_from(
+        self, tenant: str, customer_id: str, cluster_id: str, stored: Sequence[Record | None]
+    ) -> Preferences:
         return Preferences()
 
 

@@ -28,7 +28,7 @@ from crs.domain.risk.windows import (
     apply_event,
 )
 from crs.storage import schema
-from crs.storage.base import ConditionFailed, Key, NotExists, Put, Record, Store, VersionIs
+from crs.storage.base import ConditionFailed, Key, NotExists, Put, Record, Store, Table, VersionIs
 
 _ATTEMPTS = 16
 MAX_FUTURE_US = 5 * MINUTE_US  # events stamped further ahead of this server's clock are refused
@@ -109,8 +109,16 @@ class Velocities:
         return outcomes
 
     async def read(self, tenant: str, cluster_id: str, at_us: int | None = None) -> Velocity:
-        stored = await self._store.get(schema.velocity_by_cluster, (tenant, cluster_id))
-        return of_state(cluster_id, decode(VelocityState, stored.value) if stored else None, at_us)
+        return of_row(cluster_id, await self._store.get(*velocity_read(tenant, cluster_id)), at_us)
+
+
+def velocity_read(tenant: str, cluster_id: str) -> tuple[Table, Key]:
+    """The row a cluster's velocity is computed from (``of_row``), for a caller reading it with others."""
+    return schema.velocity_by_cluster, (tenant, cluster_id)
+
+
+def of_row(cluster_id: str, stored: Record | None, at_us: int | None = None) -> Velocity:
+    return of_state(cluster_id, decode(VelocityState, stored.value) if stored else None, at_us)
 
 
 def of_state(cluster_id: str, state: VelocityState | None, at_us: int | None = None) -> Velocity:
@@ -121,4 +129,4 @@ def of_state(cluster_id: str, state: VelocityState | None, at_us: int | None = N
     )
 
 
-__all__ = ["ACCEPTED", "FUTURE", "NO_CLUSTER", "Velocities", "Velocity", "of_state"]
+__all__ = ["ACCEPTED", "FUTURE", "NO_CLUSTER", "Velocities", "Velocity", "of_row", "of_state", "velocity_read"]
