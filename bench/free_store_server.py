@@ -23,21 +23,28 @@ from crs.storage.base import Key, Record, Row, Store, Table, Write
 
 
 class MemoizedReads(Store):
-    """``inner`` with each distinct read answered once by ``inner`` and from memory afterwards."""
+    """``inner`` with each distinct read answered once by ``inner`` and from memory afterwards.
+
+    The memo holds plain tuples of bytes and strings (which the garbage collector stops tracking), and each
+    answer is built fresh from them, as a backend builds its ``Record``/``Row`` objects per read: tens of
+    thousands of memoized objects would otherwise be traversed by every full collection, a cost no real store
+    has."""
 
     def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.atomic_conditions = inner.atomic_conditions
         self.inline_reads = True  # every repeated read completes without waiting
-        self._gets: dict[tuple[str, Key], Record | None] = {}
-        self._scans: dict[tuple[str, Key, Key | None, Key | None, int], list[Row]] = {}
+        self._gets: dict[tuple[str, Key], tuple[bytes, str] | None] = {}
+        self._scans: dict[tuple[str, Key, Key | None, Key | None, int], tuple[tuple[Key, bytes, str], ...]] = {}
 
     async def get(self, table: Table, key: Key) -> Record | None:
         memo = (table.name, key)
         if memo in self._gets:
-            return self._gets[memo]
-        found = self._gets[memo] = await self.inner.get(table, key)
-        return found
+            found = self._gets[memo]
+            return None if found is None else Record(*found)
+        record = await self.inner.get(table, key)
+        self._gets[memo] = None if record is None else (record.value, record.version)
+        return record
 
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
         return [await self.get(table, key) for key in keys]
@@ -53,8 +60,9 @@ class MemoizedReads(Store):
     ) -> list[Row]:
         memo = (table.name, partition, after, before, limit)
         if memo in self._scans:
-            return self._scans[memo]
-        rows = self._scans[memo] = await self.inner.scan(table, partition, after=after, before=before, limit=limit)
+            return [Row(ck, Record(value, version)) for ck, value, version in self._scans[memo]]
+        rows = await self.inner.scan(table, partition, after=after, before=before, limit=limit)
+        self._scans[memo] = tuple((r.clustering, r.record.value, r.record.version) for r in rows)
         return rows
 
     async def apply(self, writes: Sequence[Write]) -> None:

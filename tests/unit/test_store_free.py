@@ -16,6 +16,7 @@ from crs.storage.schema import cards_by_token, relationships_by_account
 
 GAC = "GetAuthorizationContext by token"
 LC = "LookupCard by token"
+BY_PAN = "GetAuthorizationContext by PAN"
 
 
 def test_reads_are_answered_from_memory_until_a_write_through_the_memo(tmp_path: Path) -> None:
@@ -56,11 +57,13 @@ def _results() -> dict[str, Any]:
         PING_LABEL: [_round(PING_LABEL, 2000, 500), _round(PING_LABEL, 1000, 500)],
         GAC: [_round(GAC, 800, 1000), _round(GAC, 500, 1100)],
         LC: [_round(LC, 600, 900), _round(LC, 300, 900)],
+        BY_PAN: [_round(BY_PAN, 1000, 900), _round(BY_PAN, 500, 900)],
     }
     free = {
         PING_LABEL: [_round(PING_LABEL, 2000, 500), _round(PING_LABEL, 2000, 500)],
         GAC: [_round(GAC, 1400, 800), _round(GAC, 1000, 800)],
         LC: [_round(LC, 1000, 700), _round(LC, 800, 700)],
+        BY_PAN: [_round(BY_PAN, 1400, 600), _round(BY_PAN, 1600, 600)],
     }
     return {
         "machine": {"CPU": "test", "cores": "2"},
@@ -85,6 +88,14 @@ def test_the_report_names_the_machine_and_what_the_store_costs() -> None:
     text = report(_results())
     assert "CPU test; cores 2" in text
     assert f"| {GAC} | 650 | 1,050 | 45% (40% to 50%) | 1,200 | 800 | 60% (50% to 70%) | 250 µs (24%) |" in text
-    assert f"- {GAC}: 60% of Ping on the store-free server; reaches the 60% target" in text
-    assert f"- {LC}: 45% of Ping on the store-free server; stays below the 60% target even with free reads: it " in text
+    assert f"- {GAC}: 60% of Ping on the store-free server (rounds 50% to 70%); the rounds fall on both sides" in text
+    assert f"- {LC}: 45% of Ping on the store-free server (rounds 40% to 50%); below the 60% target in every " in text
     assert "costs 700 CPU-µs per call there, against about 833 that 60% of Ping allows" in text
+    assert f"- {BY_PAN}: 75% of Ping on the store-free server (rounds 70% to 80%); at or above the 60% target" in text
+    assert "Ping, which reads nothing" not in text  # both servers' Ping cost 500 here
+
+
+def test_the_report_warns_when_ping_differs_between_the_servers() -> None:
+    results = _results()
+    results["rounds"]["store-free"][PING_LABEL] = [_round(PING_LABEL, 2000, 650), _round(PING_LABEL, 2000, 650)]
+    assert "Ping, which reads nothing, cost +30% CPU per call on the store-free server" in report(results)
