@@ -1277,6 +1277,8 @@ OTHER_BENCHMARKS = (
     "[bench/results/risk.md](bench/results/risk.md) |",
     "| change feed events/s to one consumer, change-to-consumer latency | `bench/feed_bench.py` | "
     "[bench/results/feed.md](bench/results/feed.md) |",
+    "| what the store costs each lookup: the same server with every read answered from memory, shares of Ping "
+    "| `bench/store_free.py` | [bench/results/store_free.md](bench/results/store_free.md) |",
     "| cluster index memory and build, reconciliation latency, matching quality | `bench/cluster_index.py`, "
     "`bench/cluster_reconcile.py`, `bench/matching/evaluate.py` | [bench/results/](bench/results/) |",
     "",
