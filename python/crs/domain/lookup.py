@@ -21,7 +21,7 @@ from crs.domain.risk.config import TenantRiskConfig
 from crs.domain.risk.signals import Assessment, Facts, assess
 from crs.domain.risk.velocity import Velocity, of_row, velocity_read
 from crs.storage import schema
-from crs.storage.base import Key, Record, Store, Table
+from crs.storage.base import Key, Store, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,26 +64,23 @@ class Lookup:
             owner_ids.append(holder)
         holder_cluster = decode(Membership, holder_membership.value).cluster_id if holder_membership else ""
         others = [c for c in owner_ids if c != holder]
-        cluster_reads = (
-            [(schema.clusters_by_id, (tenant, holder_cluster)), velocity_read(tenant, holder_cluster)]
-            if holder_cluster
-            else []
-        )
         stored = await self._store.get_each(
             [
                 *((schema.customers_by_id, (tenant, c)) for c in owner_ids),
                 *(_membership(tenant, c) for c in others),
-                *cluster_reads,
+                *(
+                    ((schema.clusters_by_id, (tenant, holder_cluster)), velocity_read(tenant, holder_cluster))
+                    if holder_cluster
+                    else ()
+                ),
                 *self._preferences.preference_reads(tenant, holder, holder_cluster),
             ]
         )
-        customers, memberships = stored[: len(owner_ids)], stored[len(owner_ids) : len(owner_ids) + len(others)]
-        stored_cluster: Record | None = None
-        stored_velocity: Record | None = None
-        at = len(owner_ids) + len(others)
-        if cluster_reads:
-            stored_cluster, stored_velocity = stored[at], stored[at + 1]
-        prefs = self._preferences.preferences_from(tenant, holder, holder_cluster, stored[at + len(cluster_reads) :])
+        rows = iter(stored)  # in the order read
+        customers = [next(rows) for _ in owner_ids]
+        memberships = [next(rows) for _ in others]
+        stored_cluster, stored_velocity = (next(rows), next(rows)) if holder_cluster else (None, None)
+        prefs = self._preferences.preferences_from(tenant, holder, holder_cluster, list(rows))
         clusters_of = {c: decode(Membership, m.value).cluster_id for c, m in zip(others, memberships, strict=True) if m}
         if holder_cluster:
             clusters_of[holder] = holder_cluster
