@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 
-from crs.domain import etags, reads
+from crs.domain import etags
 from crs.domain.accounts import CLOSED as ACCOUNT_CLOSED
 from crs.domain.accounts import FROZEN as ACCOUNT_FROZEN
 from crs.domain.clusters.records import ACTIVE as CLUSTER_ACTIVE
@@ -237,19 +237,14 @@ class Profiles:
 
     async def effective_for(self, customer: CustomerRecord, known_cluster: str | None = None) -> EffectiveProfile:
         """The effective profile of a customer already loaded (pass its cluster id when already known)."""
+        if known_cluster is not None:
+            stored = await self._store.get_each(effective_reads(customer.tenant, customer.id, known_cluster))
+            return effective_from(customer.tenant, customer.id, known_cluster, stored, customer.preferred_language)
         key = (customer.tenant, customer.id)
-        if known_cluster is None:
-            stored_own, cluster_id = await asyncio.gather(
-                self._store.get(schema.profiles_by_customer, key), self._cluster_of(*key)
-            )
-            cluster = await self._cluster_profile(customer.tenant, cluster_id)
-        else:
-            cluster_id = known_cluster
-            stored_own, cluster = await reads.both(
-                self._store,
-                self._store.get(schema.profiles_by_customer, key),
-                self._cluster_profile(customer.tenant, cluster_id),
-            )
+        stored_own, cluster_id = await asyncio.gather(
+            self._store.get(schema.profiles_by_customer, key), self._cluster_of(*key)
+        )
+        cluster = await self._cluster_profile(customer.tenant, cluster_id)
         own = _decode_profile(Name(customer.tenant, CUSTOMERS, customer.id), stored_own)
         return merge(customer.tenant, customer.id, cluster_id, own, cluster, customer.preferred_language)
 
@@ -287,12 +282,15 @@ def effective_reads(tenant: str, customer_id: str, cluster_id: str) -> list[tupl
     return out
 
 
-def effective_from(tenant: str, customer_id: str, cluster_id: str, stored: Sequence[Record | None]) -> EffectiveProfile:
-    """The effective profile (no language fallback) from the rows ``effective_reads`` named, in that order."""
+def effective_from(
+    tenant: str, customer_id: str, cluster_id: str, stored: Sequence[Record | None], language: str = ""
+) -> EffectiveProfile:
+    """The effective profile from the rows ``effective_reads`` named, in that order; ``language``: the customer
+    record's preferred language, the fallback of the profile's ("": none)."""
     own = _decode_profile(Name(tenant, CUSTOMERS, customer_id), stored[0])
     on_cluster = stored[1] if cluster_id else None
     cluster = decode(ProfileRecord, on_cluster.value) if on_cluster is not None else None
-    return merge(tenant, customer_id, cluster_id, own, cluster, "")
+    return merge(tenant, customer_id, cluster_id, own, cluster, language)
 
 
 def parse_profile_name(value: str, field_path: str = "name") -> Name:
