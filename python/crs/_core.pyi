@@ -78,9 +78,20 @@ class CqlReader:
         request_timeout: float,
         speculative_delay: float | None,
         connect_timeout: float,
+        *,
+        username: str | None = None,
+        password: str | None = None,
+        tls_ca: bytes | None = None,
+        tls_cert: bytes | None = None,
+        tls_key: bytes | None = None,
+        tls_verify_hostname: bool = True,
     ) -> CqlReader:
         """Connects to ``nodes`` (``host:port``), fetching the schema of ``keyspace`` only (for token-aware
-        routing); blocks without the GIL. Raises ``CqlError``."""
+        routing); blocks without the GIL. ``username``/``password`` log in (PasswordAuthenticator); ``tls_ca``
+        (PEM) turns TLS on and verifies the nodes against it, naming the dialled IP unless
+        ``tls_verify_hostname`` is false; ``tls_cert``/``tls_key`` (PEM) present a client certificate. Raises
+        ``ValueError`` for settings that do not go together, ``CqlError`` for the rest (never echoing a
+        secret)."""
 
     def prepare(self, cql: str) -> int:
         """Prepares a read statement (blocks without the GIL); returns its number for ``submit``."""

@@ -44,6 +44,7 @@ use scylla::statement::prepared::PreparedStatement;
 use scylla::value::{CqlValue, Row};
 use tokio::runtime::Runtime;
 
+use crate::cql_tls::{self, TlsSettings};
 use crate::errors::{CoreError, Result};
 
 /// How the reader reaches the cluster.
@@ -61,6 +62,25 @@ pub struct CqlConfig {
     pub speculative_delay: Option<Duration>,
     /// Timeout of establishing the session.
     pub connect_timeout: Duration,
+    /// Role name and password (PasswordAuthenticator), or `None` to connect without.
+    pub credentials: Option<Credentials>,
+    /// TLS to every node, or `None` for plaintext.
+    pub tls: Option<TlsSettings>,
+}
+
+/// A role's name and password; `Debug` never shows the password.
+#[derive(Clone)]
+pub struct Credentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The result of one submitted query.
@@ -202,14 +222,23 @@ impl CqlReader {
             .load_balancing_policy(policy)
             .speculative_execution_policy(speculative)
             .build();
-        let builder = SessionBuilder::new()
+        let tls = config
+            .tls
+            .as_ref()
+            .map(cql_tls::client_config)
+            .transpose()?;
+        let mut builder = SessionBuilder::new()
             .known_nodes(&config.nodes)
             .connection_timeout(config.connect_timeout)
             // Routing needs the keyspace's replication and its tables' partitioners, not every keyspace's
             // columns and types (a test node holds hundreds of keyspaces).
             .keyspaces_to_fetch([config.keyspace.clone()])
             .fetch_full_schema_metadata(false)
-            .default_execution_profile_handle(profile.into_handle());
+            .default_execution_profile_handle(profile.into_handle())
+            .tls_context(tls);
+        if let Some(c) = &config.credentials {
+            builder = builder.user(c.username.clone(), c.password.clone());
+        }
         let session = runtime
             .block_on(builder.build())
             .map_err(|e| CoreError::Cql(format!("cannot connect: {e}")))?;
@@ -353,6 +382,8 @@ mod tests {
             request_timeout: Duration::from_secs(1),
             speculative_delay: None,
             connect_timeout: Duration::from_millis(500),
+            credentials: None,
+            tls: None,
         };
         match CqlReader::connect(&config) {
             Err(CoreError::Cql(msg)) => assert!(msg.starts_with("cannot connect"), "{msg}"),

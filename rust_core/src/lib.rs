@@ -10,6 +10,7 @@ pub mod authorization_response;
 pub mod batch;
 pub mod cluster_index;
 pub mod cql_reader;
+pub mod cql_tls;
 pub mod errors;
 pub mod keyring;
 pub mod lookup_response;
@@ -702,7 +703,10 @@ pub struct PyCqlReader {
 #[pymethods]
 impl PyCqlReader {
     #[new]
-    #[pyo3(signature = (nodes, local_dc, keyspace, request_timeout, speculative_delay, connect_timeout))]
+    #[pyo3(signature = (
+        nodes, local_dc, keyspace, request_timeout, speculative_delay, connect_timeout, *,
+        username=None, password=None, tls_ca=None, tls_cert=None, tls_key=None, tls_verify_hostname=true
+    ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -712,7 +716,38 @@ impl PyCqlReader {
         request_timeout: f64,
         speculative_delay: Option<f64>,
         connect_timeout: f64,
+        username: Option<String>,
+        password: Option<String>,
+        tls_ca: Option<Vec<u8>>,
+        tls_cert: Option<Vec<u8>>,
+        tls_key: Option<Vec<u8>>,
+        tls_verify_hostname: bool,
     ) -> PyResult<Self> {
+        let credentials = match (username, password) {
+            (Some(username), Some(password)) => {
+                Some(cql_reader::Credentials { username, password })
+            }
+            (None, None) => None,
+            _ => {
+                return Err(CoreError::InvalidArgument("username and password go together").into());
+            }
+        };
+        let client = match (tls_cert, tls_key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => return Err(CoreError::InvalidArgument("tls_cert and tls_key go together").into()),
+        };
+        let tls = match tls_ca {
+            Some(ca_pem) => Some(cql_tls::TlsSettings {
+                ca_pem,
+                client,
+                verify_hostname: tls_verify_hostname,
+            }),
+            None if client.is_some() => {
+                return Err(CoreError::InvalidArgument("tls_cert needs tls_ca").into());
+            }
+            None => None,
+        };
         let seconds = |s: f64, what: &'static str| {
             Duration::try_from_secs_f64(s).map_err(|_| CoreError::InvalidArgument(what))
         };
@@ -731,6 +766,8 @@ impl PyCqlReader {
                 connect_timeout,
                 "connect_timeout must be a positive number of seconds",
             )?,
+            credentials,
+            tls,
         };
         let inner = py.detach(|| cql_reader::CqlReader::connect(&config))?;
         Ok(PyCqlReader { inner })
