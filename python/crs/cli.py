@@ -20,7 +20,10 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from crs.storage.cql_security import CqlSecurity
 
 
 def _env_path(variable: str) -> Path | None:
@@ -174,6 +177,71 @@ def _cassandra_args(p: argparse.ArgumentParser) -> None:
         default=os.environ.get("CRS_CASSANDRA_READS", "native"),
         help="client of the store's reads: native (crs._core, off the GIL; default) or driver (Python driver)",
     )
+    env = os.environ.get
+    g = p.add_argument_group(
+        "Cassandra credentials and TLS (both CQL clients)",
+        "The password comes from --cassandra-password-file or the environment variable CRS_CASSANDRA_PASSWORD, "
+        "never from the command line.",
+    )
+    g.add_argument("--cassandra-username", default=env("CRS_CASSANDRA_USERNAME") or None, help="role to log in as")
+    # Refused outright: argparse would otherwise take it as an abbreviation of --cassandra-password-file and
+    # print the password back as a missing file's name.
+    g.add_argument("--cassandra-password", nargs="?", action=_RefusePassword, help=argparse.SUPPRESS)
+    g.add_argument(
+        "--cassandra-password-file",
+        type=Path,
+        default=env("CRS_CASSANDRA_PASSWORD_FILE") or None,
+        help="file whose first line is the role's password",
+    )
+    g.add_argument(
+        "--cassandra-tls-ca",
+        type=Path,
+        default=env("CRS_CASSANDRA_TLS_CA") or None,
+        help="PEM CA of the nodes' certificates: connect with TLS and verify them",
+    )
+    g.add_argument(
+        "--cassandra-tls-cert",
+        type=Path,
+        default=env("CRS_CASSANDRA_TLS_CERT") or None,
+        help="PEM client certificate (mutual TLS)",
+    )
+    g.add_argument(
+        "--cassandra-tls-key",
+        type=Path,
+        default=env("CRS_CASSANDRA_TLS_KEY") or None,
+        help="PEM key of that certificate",
+    )
+    g.add_argument(
+        "--cassandra-tls-no-verify-hostname",
+        action="store_true",
+        default=env("CRS_CASSANDRA_TLS_VERIFY_HOSTNAME", "true").lower() in ("0", "false", "no"),
+        help="check the nodes' certificate chain but not that it names the dialled address",
+    )
+
+
+class _RefusePassword(argparse.Action):
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        parser.error(
+            "a Cassandra password is not taken on the command line (process lists show it): "
+            "use --cassandra-password-file or CRS_CASSANDRA_PASSWORD"
+        )
+
+
+def _cql_security(args: argparse.Namespace) -> CqlSecurity:
+    """Credentials and TLS for both CQL clients, from the flags and the environment (CqlSecurityError if unusable)."""
+    from crs.storage.cql_security import CqlSecurity, password_from
+
+    password = password_from(args.cassandra_password_file, os.environ.get("CRS_CASSANDRA_PASSWORD"))
+    if password is not None and args.cassandra_username is None:
+        raise ValueError("a Cassandra password is set but no --cassandra-username (CRS_CASSANDRA_USERNAME)")
+    return CqlSecurity(
+        username=args.cassandra_username,
+        password=password if args.cassandra_username is not None else None,
+        ca_file=args.cassandra_tls_ca,
+        cert_file=args.cassandra_tls_cert,
+        key_file=args.cassandra_tls_key,
+        verify_hostname=not args.cassandra_tls_no_verify_hostname,
+    )
 
 
 def _duration(text: str) -> int:
@@ -287,6 +355,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if hasattr(args, "cassandra_username"):
+        try:
+            args.cassandra_security = _cql_security(args)
+        except ValueError as e:  # CqlSecurityError included
+            print(f"crs {args.command}: {e}", file=sys.stderr)
+            return 2
     if args.command == "serve":
         return _serve(args, list(argv) if argv is not None else sys.argv[1:])
     if args.command == "migrate":
@@ -361,6 +435,7 @@ def _serve(args: argparse.Namespace, argv: list[str]) -> int:
         keyspace=args.keyspace,
         local_dc=args.local_dc,
         cassandra_reads=args.cassandra_reads,
+        cassandra_security=args.cassandra_security,
         cluster_rules_file=args.cluster_rules,
         notification_rules_file=args.notification_rules,
         notification_delivery_file=args.notification_delivery,
@@ -423,6 +498,7 @@ def _seed(args: argparse.Namespace) -> int:
         keyspace=args.keyspace,
         local_dc=args.local_dc,
         cassandra_reads=args.cassandra_reads,
+        cassandra_security=args.cassandra_security,
     )
     keyring = load_keyring(config)
 
@@ -464,6 +540,7 @@ async def _clusters(args: argparse.Namespace) -> int:
         keyspace=args.keyspace,
         local_dc=args.local_dc,
         cassandra_reads=args.cassandra_reads,
+        cassandra_security=args.cassandra_security,
     )
     store = open_store(config)
     try:
@@ -500,6 +577,7 @@ async def _segments(args: argparse.Namespace) -> int:
         keyspace=args.keyspace,
         local_dc=args.local_dc,
         cassandra_reads=args.cassandra_reads,
+        cassandra_security=args.cassandra_security,
     )
     store = open_store(config)
     try:
@@ -519,7 +597,9 @@ def _migrate(args: argparse.Namespace) -> int:
 
     hosts = [h.strip() for h in args.contact_points.split(",") if h.strip()]
     try:
-        applied = migrate(hosts, args.keyspace, args.local_dc, args.replication_factor, args.cassandra_port)
+        applied = migrate(
+            hosts, args.keyspace, args.local_dc, args.replication_factor, args.cassandra_port, args.cassandra_security
+        )
     except Exception as e:
         print(f"crs migrate: {type(e).__name__}: {e}", file=sys.stderr)
         return 1

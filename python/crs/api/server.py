@@ -43,6 +43,7 @@ from crs.domain.notifications.runner import DeliveryConfig, FollowFeed, run_fore
 from crs.domain.risk.config import TenantRiskConfig
 from crs.domain.transactions.segment_rules import TenantSegmentRules
 from crs.storage.base import Store
+from crs.storage.cql_security import CqlSecurity
 from crs.v1 import (
     account_pb2,
     account_pb2_grpc,
@@ -148,6 +149,7 @@ class ServerConfig:
     keyspace: str = "crs"
     local_dc: str = "dc1"
     cassandra_reads: str = "native"  # "native" (crs._core.CqlReader) or "driver" (the Python driver)
+    cassandra_security: CqlSecurity = field(default_factory=CqlSecurity)  # credentials and TLS of both CQL clients
     health_interval_seconds: float = 1.0
     # Serving and tuning (see docs/operations.md "Serving at payment volumes").
     max_concurrent_rpcs: int = 0  # 0: no limit; over it CRS calls get RESOURCE_EXHAUSTED and count as shed
@@ -233,6 +235,7 @@ def open_store(config: ServerConfig) -> Store:
             config.local_dc,
             config.cassandra_port,
             reads=config.cassandra_reads,
+            security=config.cassandra_security,
         )
     raise ValueError(f"unknown store {config.store!r}")
 

@@ -25,7 +25,7 @@ from dataclasses import replace
 from itertools import count
 from typing import Any
 
-from cassandra import ConsistencyLevel, DriverException, OperationTimedOut, Unavailable
+from cassandra import ConsistencyLevel, DriverException, OperationTimedOut, Unauthorized, Unavailable
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable, Session
 from cassandra.policies import ConstantSpeculativeExecutionPolicy, DCAwareRoundRobinPolicy, TokenAwarePolicy
 from cassandra.protocol import ErrorMessage
@@ -47,6 +47,7 @@ from crs.storage.base import (
     Write,
 )
 from crs.storage.cassandra_schema import ident, migrations
+from crs.storage.cql_security import CqlSecurity
 from crs.storage.schema import ALL_TABLES
 
 _RETRYABLE_SERVER_ERRORS = frozenset({0x0000, 0x1000, 0x1001, 0x1002, 0x1100, 0x1200, 0x1300, 0x1500, 0x1700})
@@ -71,8 +72,13 @@ def _profile(local_dc: str, request_timeout: float, **extra: Any) -> ExecutionPr
 
 
 def make_cluster(
-    contact_points: Sequence[str], local_dc: str, port: int = 9042, request_timeout: float = 5.0
+    contact_points: Sequence[str],
+    local_dc: str,
+    port: int = 9042,
+    request_timeout: float = 5.0,
+    security: CqlSecurity | None = None,
 ) -> Cluster:
+    """The Python driver's cluster: the store's profiles, credentials and TLS from ``security``."""
     profile = _profile(local_dc, request_timeout)
     # The store's own statements read rows as plain tuples: the default named-tuple factory builds a new class
     # for every result set, a measurable share of the CPU of a keyed read.
@@ -84,6 +90,7 @@ def make_cluster(
         protocol_version=5,
         connect_timeout=10,
         control_connection_timeout=10,
+        **(security or CqlSecurity()).driver_options(),
     )
 
 
@@ -139,8 +146,18 @@ def _node(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+def _reasons(e: NoHostAvailable) -> str:
+    """Why each host refused (bad credentials, TLS failure, connection refused): the driver's own words."""
+    errors = e.errors if isinstance(getattr(e, "errors", None), dict) else {}
+    return "; ".join(f"{host}: {err}" for host, err in errors.items()) or str(e)
+
+
 class CassandraReadError(RuntimeError):
     """A read Cassandra rejected as written (a bug in a statement or its values, not an outage)."""
+
+
+class AccessDenied(ValueError):
+    """The role logged in but lacks a permission the store needs (a configuration error, not an outage)."""
 
 
 class SchemaMissing(ValueError):
@@ -157,16 +174,23 @@ class CassandraStore(Store):
         request_timeout: float = 5.0,
         tables: Sequence[Table] = ALL_TABLES,
         reads: str = "native",
+        security: CqlSecurity | None = None,
     ) -> None:
         if reads not in READ_CLIENTS:
             raise ValueError(f"reads must be one of {READ_CLIENTS}, not {reads!r}")
-        self._cluster = make_cluster(contact_points, local_dc, port, request_timeout)
+        security = security or CqlSecurity()
+        reader_options = security.reader_options()  # reads the PEM files first: a missing one fails before connecting
+        self._cluster = make_cluster(contact_points, local_dc, port, request_timeout, security)
         try:
             self._session = self._cluster.connect()
             self._check_schema(keyspace)
         except NoHostAvailable as e:
             self._cluster.shutdown()
-            raise StoreUnavailable(f"cannot reach Cassandra at {', '.join(contact_points)}") from e
+            raise StoreUnavailable(f"cannot reach Cassandra at {', '.join(contact_points)}: {_reasons(e)}") from e
+        except Unauthorized as e:
+            self._cluster.shutdown()
+            role = security.username or "(no credentials)"
+            raise AccessDenied(f"Cassandra role {role} may not read keyspace {keyspace!r}: {e}") from e
         except BaseException:
             self._cluster.shutdown()
             raise
@@ -184,13 +208,16 @@ class CassandraStore(Store):
         if reads == "native":
             nodes = [_node(h, port) for h in contact_points]
             try:
-                self._reader = CqlReader(nodes, local_dc, keyspace, request_timeout, _SPECULATIVE_DELAY, 10.0)
+                self._reader = CqlReader(
+                    nodes, local_dc, keyspace, request_timeout, _SPECULATIVE_DELAY, 10.0, **reader_options
+                )
                 self._native = {name: _NativeStatements(self._reader, st) for name, st in self._stmts.items()}
             except CqlError as e:
                 if self._reader is not None:
                     self._reader.close()
                 self._cluster.shutdown()
-                raise StoreUnavailable(f"cannot reach Cassandra at {', '.join(contact_points)} (native reader)") from e
+                where = ", ".join(contact_points)
+                raise StoreUnavailable(f"cannot reach Cassandra at {where} (native reader): {e}") from e
 
     def _check_schema(self, keyspace: str) -> None:
         if keyspace not in self._cluster.metadata.keyspaces:

@@ -14,17 +14,23 @@ from datetime import UTC, datetime
 
 from crs.storage.cassandra import make_cluster
 from crs.storage.cassandra_schema import create_keyspace, migrations, migrations_table
+from crs.storage.cql_security import CqlSecurity
 
 DDL_TIMEOUT = 60.0
 
 
 def migrate(
-    contact_points: Sequence[str], keyspace: str, local_dc: str, replication_factor: int, port: int = 9042
+    contact_points: Sequence[str],
+    keyspace: str,
+    local_dc: str,
+    replication_factor: int,
+    port: int = 9042,
+    security: CqlSecurity | None = None,
 ) -> list[int]:
     """Applies what is missing; returns the versions this call applied."""
     if not keyspace.isidentifier():
         raise ValueError("keyspace must be a CQL identifier")
-    cluster = make_cluster(contact_points, local_dc, port, request_timeout=DDL_TIMEOUT)
+    cluster = make_cluster(contact_points, local_dc, port, request_timeout=DDL_TIMEOUT, security=security)
     try:
         session = cluster.connect()
         session.execute(create_keyspace(keyspace, {local_dc: replication_factor}), timeout=DDL_TIMEOUT)
@@ -49,8 +55,10 @@ def migrate(
         cluster.shutdown()
 
 
-def current_version(contact_points: Sequence[str], keyspace: str, local_dc: str, port: int = 9042) -> int:
-    cluster = make_cluster(contact_points, local_dc, port)
+def current_version(
+    contact_points: Sequence[str], keyspace: str, local_dc: str, port: int = 9042, security: CqlSecurity | None = None
+) -> int:
+    cluster = make_cluster(contact_points, local_dc, port, security=security)
     try:
         rows = cluster.connect().execute(f"SELECT version FROM {keyspace}.schema_migrations")
         return max((r.version for r in rows), default=0)
