@@ -4,7 +4,10 @@
 # (cassandra-local/cassandra.yaml.template, cassandra-local/jvm-server.options, cassandra-local/logback.xml).
 #
 #   scripts/cassandra.sh fetch                    copy cassandra-all + runtime deps into .tools/cassandra/lib
-#   scripts/cassandra.sh start [--nodes 1|3]      create the nodes' config and start them in the background
+#   scripts/cassandra.sh start [--nodes 1|3] [--secure]
+#                                                 create the nodes' config and start them in the background;
+#                                                 --secure: password authentication (CassandraAuthorizer) and
+#                                                 TLS-only CQL with client certificates (see "Secure" below)
 #   scripts/cassandra.sh wait [--nodes N] [--timeout S]   until CQL answers on every node and all are UN
 #   scripts/cassandra.sh status                   nodetool status (+ pid and memory of each node)
 #   scripts/cassandra.sh nodetool N ARGS...       nodetool against node N
@@ -22,6 +25,11 @@
 # CRS_CASSANDRA_STOP_TIMEOUT (s, 60), CRS_CASSANDRA_JVM_OPTS (extra JVM options, appended last),
 # CRS_PYTHON (python with cassandra-driver, default .venv/bin/python), JAVA_HOME.
 # Only one cluster can run at a time on a machine (fixed ports); `start` refuses if the ports are taken.
+#
+# Secure (start --secure): a local CA and certificates are made with openssl in $CRS_CASSANDRA_HOME/tls:
+# ca.pem (trust it), node.pem (key + certificate for 127.0.0.1-3), client.crt and client.key (a client
+# certificate the nodes accept). The nodes then require TLS and a client certificate on port 9042 and log-in
+# with a password; the default superuser cassandra/cassandra exists from the start (local use only).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,6 +41,7 @@ NODE_TIMEOUT=${CRS_CASSANDRA_TIMEOUT:-180}
 STOP_TIMEOUT=${CRS_CASSANDRA_STOP_TIMEOUT:-60}
 PY=${CRS_PYTHON:-$ROOT/.venv/bin/python}
 MARKER=.crs-cassandra-cluster
+SUPERUSER=cassandra  # the default superuser of a --secure cluster; its password is the same word
 DRIVER_REQ="cassandra-driver>=3.30,<3.31"
 CASSANDRA_VERSION=$(sed -n 's:.*<cassandra.version>\(.*\)</cassandra.version>.*:\1:p' "$CONF_SRC/pom.xml")
 JAVA=${JAVA_HOME:+$JAVA_HOME/bin/}java
@@ -185,8 +194,66 @@ render_node() {
   sed -e "s|@@ADDRESS@@|$addr|g" -e "s|@@NODE_DIR@@|$d|g" -e "s|@@SEEDS@@|$seeds|g" \
     "$CONF_SRC/cassandra.yaml.template" > "$d/conf/cassandra.yaml"
   if grep -q '@@' "$d/conf/cassandra.yaml"; then die "unreplaced marker in $d/conf/cassandra.yaml"; fi
+  if is_secure; then secure_config "$d/conf/cassandra.yaml"; fi
   printf 'dc=dc1\nrack=rack1\n' > "$d/conf/cassandra-rackdc.properties"
   cp "$CONF_SRC/logback.xml" "$d/conf/logback.xml"
+}
+
+# ---------------------------------------------------------------- secure mode (start --secure)
+
+is_secure() { [ -f "$CLUSTER/secure" ]; }
+tls_dir() { echo "$CLUSTER/tls"; }
+
+# A CA, one node certificate for every local node address, and a client certificate (RSA 2048, 30 days).
+make_tls() {
+  local t tmp
+  t=$(tls_dir)
+  [ ! -f "$t/node.pem" ] || return 0
+  command -v openssl >/dev/null || die "openssl is required for --secure"
+  tmp="$t.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  (
+    cd "$tmp"
+    umask 077
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj "/CN=crs-local-cassandra-ca" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
+    openssl req -newkey rsa:2048 -nodes -keyout node.key -out node.csr -subj "/CN=crs-local-cassandra-node"
+    printf 'subjectAltName=IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth,clientAuth\n' > node.ext
+    openssl x509 -req -in node.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out node.crt -days 30 -extfile node.ext
+    openssl req -newkey rsa:2048 -nodes -keyout client.key -out client.csr -subj "/CN=crs-local-client"
+    printf 'basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n' > client.ext
+    openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out client.crt -days 30 -extfile client.ext
+    cat node.key node.crt > node.pem
+    rm -f ./*.csr ./*.ext ca.srl
+  ) > "$tmp.log" 2>&1 || { cat "$tmp.log" >&2; rm -rf "$tmp" "$tmp.log"; die "openssl failed making the local certificates"; }
+  rm -f "$tmp.log"
+  mv "$tmp" "$t"
+  say "made a local CA and certificates in $t"
+}
+
+# PasswordAuthenticator + CassandraAuthorizer, and CQL only over TLS with a client certificate (PEM files).
+secure_config() {
+  local yaml=$1 t
+  t=$(tls_dir)
+  sed -i -e 's|org.apache.cassandra.auth.AllowAllAuthenticator|org.apache.cassandra.auth.PasswordAuthenticator|' \
+    -e 's|org.apache.cassandra.auth.AllowAllAuthorizer|org.apache.cassandra.auth.CassandraAuthorizer|' "$yaml"
+  grep -q 'PasswordAuthenticator' "$yaml" && grep -q 'CassandraAuthorizer' "$yaml" ||
+    die "could not switch $yaml to password authentication"
+  cat >> "$yaml" <<YAML
+
+# --secure (scripts/cassandra.sh): CQL clients must use TLS and present a certificate signed by the local CA.
+client_encryption_options:
+  enabled: true
+  optional: false
+  ssl_context_factory:
+    class_name: org.apache.cassandra.security.PEMBasedSslContextFactory
+  keystore: $t/node.pem
+  truststore: $t/ca.pem
+  require_client_auth: true
+  protocol: TLS
+  accepted_protocols: [TLSv1.2, TLSv1.3]
+YAML
 }
 
 jvm_opts_file() { grep -v -E '^[[:space:]]*(#|$)' "$CONF_SRC/jvm-server.options"; }
@@ -217,6 +284,8 @@ launch_node() {
     "-Xlog:gc:file=$d/logs/gc.log:time,uptime:filecount=3,filesize=5M"
   )
   # shellcheck disable=SC2206
+  # A secure cluster's default superuser exists at once, not 10 s after start-up.
+  if is_secure; then opts+=("-Dcassandra.superuser_setup_delay_ms=0"); fi
   [ -z "${CRS_CASSANDRA_JVM_OPTS:-}" ] || opts+=(${CRS_CASSANDRA_JVM_OPTS})
   mkdir -p "$d/tmp"
   printf '%s\n' "$(date +%s.%N)" > "$d/started_at"
@@ -250,16 +319,24 @@ run_nodetool() {
 # CQL readiness: SELECT release_version FROM system.local on each address, through the Python driver (a TCP
 # connect is not enough: the port opens before the node serves queries). Exit 0 when all answer.
 CQL_PROBE='
-import logging, sys, warnings
+import logging, os, ssl, sys, warnings
 warnings.simplefilter("ignore")
 logging.disable(logging.CRITICAL)
+from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import Cluster
 from cassandra.policies import WhiteListRoundRobinPolicy
 ok = True
+secure = {}
+tls = os.environ.get("PROBE_TLS_DIR")
+if tls:
+    ctx = ssl.create_default_context(cafile=tls + "/ca.pem")
+    ctx.load_cert_chain(tls + "/client.crt", tls + "/client.key")
+    user = os.environ["PROBE_USER"]
+    secure = {"ssl_context": ctx, "auth_provider": PlainTextAuthProvider(user, user)}
 for addr in sys.argv[1:]:
     cluster = Cluster([addr], port=9042, load_balancing_policy=WhiteListRoundRobinPolicy([addr]),
                       connect_timeout=5, control_connection_timeout=5, schema_metadata_enabled=False,
-                      token_metadata_enabled=False, protocol_version=5)
+                      token_metadata_enabled=False, protocol_version=5, **secure)
     try:
         row = cluster.connect().execute("SELECT release_version FROM system.local", timeout=5).one()
         print(addr, row.release_version)
@@ -276,7 +353,11 @@ have_driver() { [ -x "$PY" ] && "$PY" -I -c 'import cassandra.cluster' 2>/dev/nu
 cql_ready() {
   local n=$1
   if have_driver; then
-    timeout 30 "$PY" -I -c "$CQL_PROBE" "$(node_addr "$n")" >/dev/null 2>&1
+    if is_secure; then
+      PROBE_TLS_DIR=$(tls_dir) PROBE_USER=$SUPERUSER timeout 30 "$PY" -I -c "$CQL_PROBE" "$(node_addr "$n")" >/dev/null 2>&1
+    else
+      timeout 30 "$PY" -I -c "$CQL_PROBE" "$(node_addr "$n")" >/dev/null 2>&1
+    fi
   else
     # Fallback without the driver: the node reports its native transport running (nodetool statusbinary).
     [ "$(run_nodetool "$n" statusbinary 2>/dev/null)" = running ]
@@ -311,9 +392,10 @@ wait_node() {
 elapsed() { awk -v s="$(cat "$(node_dir "$1")/started_at" 2>/dev/null || date +%s)" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }'; }
 
 parse_nodes_timeout() {
-  NODES=""; TIMEOUT=""
+  NODES=""; TIMEOUT=""; SECURE=""
   while [ $# -gt 0 ]; do
     case "$1" in
+      --secure) SECURE=1; shift ;;
       --nodes) NODES=${2:-}; shift 2 ;;
       --nodes=*) NODES=${1#--nodes=}; shift ;;
       --timeout) TIMEOUT=${2:-}; shift 2 ;;
@@ -340,9 +422,19 @@ cmd_start() {
   if [ -e "$CLUSTER" ] && [ ! -f "$CLUSTER/$MARKER" ]; then
     [ -z "$(ls -A "$CLUSTER")" ] || die "$CLUSTER exists and is not a cluster directory made by this script"
   fi
+  if [ -n "$recorded" ] && [ -n "$SECURE" ] && ! is_secure; then
+    die "$CLUSTER holds a cluster started without --secure; run 'bash scripts/cassandra.sh teardown' first"
+  fi
+  if [ -n "$recorded" ] && [ -z "$SECURE" ] && is_secure; then
+    die "$CLUSTER holds a --secure cluster; start it with --secure (or tear it down first)"
+  fi
   mkdir -p "$CLUSTER"
   touch "$CLUSTER/$MARKER"
   echo "$n" > "$CLUSTER/nodes"
+  if [ -n "$SECURE" ]; then
+    touch "$CLUSTER/secure"
+    make_tls
+  fi
   for ((i = 1; i <= n; i++)); do
     if [ -n "$(node_pid "$i")" ]; then
       say "node $i already running (pid $(node_pid "$i"))"

@@ -7,15 +7,21 @@ CRS server under test gets a keyspace of its own, created by the real `crs migra
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from crs.storage.cql_security import CqlSecurity
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "cassandra.sh"
 LOCAL_DC = "dc1"
+APP_ROLE = "crs_app"  # the role CRS logs in as on a --secure cluster (not a superuser)
 
 
 def cql_port_open(host: str = "127.0.0.1", port: int = 9042) -> bool:
@@ -30,6 +36,54 @@ def cql_port_open(host: str = "127.0.0.1", port: int = 9042) -> bool:
 class LocalCassandra:
     home: Path | None  # None: a cluster this session did not start (left running at the end)
     nodes: int = 1
+    # `start --secure`: TLS-only CQL with client certificates and password log-in; CRS connects as APP_ROLE.
+    secure: bool = False
+
+    @property
+    def tls_dir(self) -> Path:
+        assert self.home is not None and self.secure, "only a secure cluster this session started has a tls dir"
+        return self.home / "tls"
+
+    @property
+    def app_password_file(self) -> Path:
+        return self.tls_dir / "app-password"
+
+    def security(self, superuser: bool = False) -> CqlSecurity | None:
+        """How CRS (or, with superuser, the cluster's admin) connects: None on a plain cluster."""
+        if not self.secure:
+            return None
+        from crs.storage.cql_security import CqlSecurity
+
+        user, password = ("cassandra", "cassandra") if superuser else (APP_ROLE, self.app_password_file.read_text())
+        t = self.tls_dir
+        return CqlSecurity(user, password, t / "ca.pem", t / "client.crt", t / "client.key")
+
+    def cli_args(self) -> list[str]:
+        """`crs serve|migrate|seed` flags for APP_ROLE (the password by file, never on the command line)."""
+        if not self.secure:
+            return []
+        t = self.tls_dir
+        return [
+            "--cassandra-username", APP_ROLE, "--cassandra-password-file", str(self.app_password_file),
+            "--cassandra-tls-ca", str(t / "ca.pem"),
+            "--cassandra-tls-cert", str(t / "client.crt"), "--cassandra-tls-key", str(t / "client.key"),
+        ]  # fmt: skip
+
+    def _create_app_role(self) -> None:
+        """APP_ROLE with a fresh password, allowed to create keyspaces (it then owns what it migrates)."""
+        from crs.storage.cassandra import make_cluster
+
+        password = secrets.token_urlsafe(18)
+        cluster = make_cluster(self.contact_points, LOCAL_DC, request_timeout=60, security=self.security(True))
+        try:
+            session = cluster.connect()
+            session.execute(f"CREATE ROLE IF NOT EXISTS {APP_ROLE} WITH LOGIN = true AND PASSWORD = %s", (password,))
+            session.execute(f"ALTER ROLE {APP_ROLE} WITH PASSWORD = %s", (password,))
+            session.execute(f"GRANT CREATE ON ALL KEYSPACES TO {APP_ROLE}")
+        finally:
+            cluster.shutdown()
+        self.app_password_file.write_text(password)
+        self.app_password_file.chmod(0o600)
 
     @property
     def contact_points(self) -> list[str]:
@@ -47,8 +101,10 @@ class LocalCassandra:
         return proc
 
     def start(self) -> LocalCassandra:
-        self.script("start", "--nodes", str(self.nodes))
+        self.script("start", "--nodes", str(self.nodes), *(["--secure"] if self.secure else []))
         self.script("wait", "--nodes", str(self.nodes))
+        if self.secure:
+            self._create_app_role()
         return self
 
     def teardown(self) -> None:
@@ -68,14 +124,14 @@ class LocalCassandra:
         from crs.storage.migrate import migrate
 
         name = "crs_t" + uuid.uuid4().hex[:12]
-        migrate(self.contact_points, name, LOCAL_DC, replication_factor or min(self.nodes, 3))
+        migrate(self.contact_points, name, LOCAL_DC, replication_factor or min(self.nodes, 3), security=self.security())
         return name
 
     def drop_keyspace(self, name: str) -> None:
         """Tests make a keyspace per server; dropping it at the end keeps the node's heap small."""
         from crs.storage.cassandra import make_cluster
 
-        cluster = make_cluster(self.contact_points, LOCAL_DC, request_timeout=60)
+        cluster = make_cluster(self.contact_points, LOCAL_DC, request_timeout=60, security=self.security())
         try:
             cluster.connect().execute(f"DROP KEYSPACE IF EXISTS {name}", timeout=60)
         finally:

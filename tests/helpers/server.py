@@ -269,7 +269,7 @@ class CrsServer:
         if self.backend != "cassandra":
             return []
         hosts = ",".join(self.cassandra.contact_points)
-        return ["--contact-points", hosts, "--keyspace", self.keyspace, "--local-dc", "dc1"]
+        return ["--contact-points", hosts, "--keyspace", self.keyspace, "--local-dc", "dc1", *self.cassandra.cli_args()]
 
     def store_files(self) -> list[Path]:
         """Every file the store wrote: the SQLite file and WAL, or (flushed first) Cassandra's files."""
