@@ -187,6 +187,36 @@ def _check_production(
             problem(target, f"production has no {kind}")
     if not env.get("CRS_TLS_CERT") or env.get("CRS_ALLOW_INSECURE") == "true":
         problem(where, "production serves TLS")
+    _check_cql_security(where, doc["spec"]["template"]["spec"], container)
+    for d in docs:
+        if d["kind"] == "Job":
+            pod = d["spec"]["template"]["spec"]
+            _check_cql_security(f"{target} Job/{d['metadata']['name']}", pod, pod["containers"][0])
+        if d["kind"] == "CassandraDatacenter":
+            yaml_config = (d["spec"].get("config") or {}).get("cassandra-yaml") or {}
+            cdc = f"{target} CassandraDatacenter/{d['metadata']['name']}"
+            if yaml_config.get("authenticator") != "PasswordAuthenticator":
+                problem(cdc, "production Cassandra wants authenticator PasswordAuthenticator")
+            encryption = yaml_config.get("client_encryption_options") or {}
+            if not encryption.get("enabled") or encryption.get("optional", False):
+                problem(cdc, "production Cassandra wants client_encryption_options enabled and not optional")
+
+
+def _check_cql_security(where: str, pod: dict[str, Any], container: dict[str, Any]) -> None:
+    """Production CQL clients log in over TLS, with every file they are given on a mounted volume."""
+    names = {e["name"] for e in container.get("env", [])}
+    if "CRS_CASSANDRA_USERNAME" not in names or not names & {"CRS_CASSANDRA_PASSWORD", "CRS_CASSANDRA_PASSWORD_FILE"}:
+        problem(where, "production connects to Cassandra with a role: CRS_CASSANDRA_USERNAME and its password")
+    if "CRS_CASSANDRA_TLS_CA" not in names:
+        problem(where, "production connects to Cassandra over TLS: CRS_CASSANDRA_TLS_CA")
+    mounts = [m["mountPath"].rstrip("/") + "/" for m in container.get("volumeMounts", [])]
+    volumes = {v["name"] for v in pod.get("volumes", [])}
+    for m in container.get("volumeMounts", []):
+        if m["name"] not in volumes:
+            problem(where, f"volumeMount {m['name']} has no volume")
+    for name, value in _env(container).items():
+        if name.startswith("CRS_CASSANDRA_") and value.startswith("/") and not any(value.startswith(m) for m in mounts):
+            problem(where, f"{name}={value} is on no mounted volume")
 
 
 def _check_port_names(target: str, container: dict[str, Any], docs: list[dict[str, Any]]) -> None:
