@@ -6,9 +6,13 @@ stated here, to be replaced by a measurement when one exists (see the table at t
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+
+CASSANDRA_SCALE_RESULTS = Path(__file__).resolve().parent / "results" / "cassandra_scale.json"
 
 RATES = (5_000, 25_000, 65_000)
 
@@ -76,6 +80,25 @@ def _nodes_for_cassandra(reads_per_s: float, a: Assumptions) -> int:
 def _speedup(workers: dict[str, Any]) -> float:
     n = max(workers, key=int)
     return float(workers[n]["LookupCard by token"].rps / workers["1"]["LookupCard by token"].rps)
+
+
+def cassandra_scale_summary(path: Path = CASSANDRA_SCALE_RESULTS) -> str | None:
+    """One sentence from bench/cassandra_scale.py's committed results (None when there are none)."""
+    if not path.exists():
+        return None
+    r = json.loads(path.read_text())
+    runs, jvm = r["measured"]["runs"], r["measured"]["jvm_cpu_us_per_req"]
+    changes = []
+    for label in runs["small"]:
+        small = runs["small"][label]["cpu_us_per_req"] + jvm["small"][label]
+        big = runs["big"][label]["cpu_us_per_req"] + jvm["big"][label]
+        changes.append(big / small - 1)
+    small_n, big_n = r["loaded"]["small"]["customers"], r["loaded"]["big"]["customers"]
+    return (
+        f"on Cassandra, CRS + JVM CPU per lookup changed by {min(changes):+.1%} to {max(changes):+.1%} between "
+        f"{small_n:,} and {big_n:,} customers in a keyspace (one local node, {r['date']}, "
+        "bench/results/cassandra_scale.md)"
+    )
 
 
 def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
@@ -225,7 +248,7 @@ def render(results: dict[str, Any], a: Assumptions | None = None) -> str:
         "",
         "- **Per lookup: nothing by design.** Every read is keyed (partition key + clustering key); the",
         f"  measured CPU per lookup changed by {growth:+.1%} between {seeds['small']['customers']:,} and "
-        f"{big_customers:,} customers in the store.",
+        f"{big_customers:,} customers in the store" + (f"; {scale}." if (scale := cassandra_scale_summary()) else "."),
         "  Cores and Cassandra nodes grow linearly with the lookup *rate*, not with the number of customers.",
         f"- **Storage** grows linearly with customers and cards: about {bytes_per_customer:,.0f} bytes per customer in",
         "  SQLite here (every table copy, index row and the audit events of its creation); Cassandra adds",

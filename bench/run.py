@@ -47,6 +47,7 @@ if __package__ in (None, ""):
 
 import grpc
 
+from bench.capacity import cassandra_scale_summary
 from bench.capacity import render as render_capacity
 from crs.seed import synthetic_pan
 from loadtests.harness import CLK_TCK, REPO_ROOT, TENANT, LocalServer, Workspace, python_env, serve_flags
@@ -980,9 +981,12 @@ def cassandra_section(c: dict[str, Any] | None, gen: str = "crs-loadgen") -> lis
             + ". The Cassandra JVM and the load generator run on the same cores, so at these rates this machine is "
             "near saturation: their p99s are not the latency of a planned node (§2 has that, for the embedded store).",
         ]
+    scale = cassandra_scale_summary()
     lines += [
         "",
-        "Not measured here: the 1M-customer data set on Cassandra, RF=3 across zones (replica reads, network "
+        (f"The 1M-customer data set: {scale}. " if scale else "")
+        + ("Not measured here: " if scale else "Not measured here: the 1M-customer data set on Cassandra, ")
+        + "RF=3 across zones (replica reads, network "
         f"latency), and a node on cores of its own (here the JVM, the CRS server and {gen} share 2 cores).",
     ]
     return lines
@@ -1279,6 +1283,8 @@ OTHER_BENCHMARKS = (
     "[bench/results/feed.md](bench/results/feed.md) |",
     "| what the store costs each lookup: the same server with every read answered from memory, shares of Ping "
     "| `bench/store_free.py` | [bench/results/store_free.md](bench/results/store_free.md) |",
+    "| cost per lookup on Cassandra, small vs 1M-customer keyspace (bulk-loaded SSTables), CRS and JVM CPU "
+    "| `bench/cassandra_scale.py` | [bench/results/cassandra_scale.md](bench/results/cassandra_scale.md) |",
     "| cluster index memory and build, reconciliation latency, matching quality | `bench/cluster_index.py`, "
     "`bench/cluster_reconcile.py`, `bench/matching/evaluate.py` | [bench/results/](bench/results/) |",
     "",

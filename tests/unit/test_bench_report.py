@@ -254,3 +254,17 @@ def test_the_capacity_model_sizes_with_the_cpu_at_half_of_each_servers_own_peak(
     assert f"{gac} 2,000 CPU-µs/req at 200 RPS" in text
     revived = _round_trip(results, tmp_path)
     assert render_capacity(revived) == capacity and report(_bench(revived)) == text
+
+
+def test_committed_cassandra_scale_report_matches_its_results() -> None:
+    """bench/results/cassandra_scale.md is what bench/cassandra_scale.py renders from the committed JSON, and
+    the sentence BENCHMARKS.md and docs/capacity.md quote comes from the same numbers."""
+    from bench.capacity import cassandra_scale_summary
+    from bench.cassandra_scale import _revive, report
+
+    root = Path(__file__).resolve().parents[2]
+    results = json.loads((root / "bench/results/cassandra_scale.json").read_text())
+    assert report(_revive(results)) == (root / "bench/results/cassandra_scale.md").read_text()
+    summary = cassandra_scale_summary()
+    assert summary is not None and "1,000,000 customers" in summary
+    assert summary in (root / "BENCHMARKS.md").read_text() and summary in (root / "docs/capacity.md").read_text()
