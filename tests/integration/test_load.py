@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import grpc
+import pytest
 
 from crs.seed import account_id, card_id, customer_id, synthetic_pan
 from crs.v1 import (
@@ -102,3 +103,11 @@ def test_locust_mix_runs_without_failures(tmp_path: Path) -> None:
     for cls, method in CLASS_MARKERS.items():
         assert result.requests.get(method, 0) > 0, cls
     assert result.requests.get("LookupCard/pan", 0) > 0
+
+
+@pytest.mark.cassandra
+def test_locust_mix_on_cassandra_runs_without_failures(cassandra_cluster: object, tmp_path: Path) -> None:
+    """The same mix against a server on a fresh keyspace of the local node (loadtests/run.py --store cassandra)."""
+    result = run(customers=100, users=10, spawn_rate=10, run_time=10, workdir=tmp_path, store="cassandra")
+    assert result.problems() == [], result.output
+    assert result.requests.get("GetAuthorizationContext/token", 0) > 0 and result.requests.get("RegisterCard", 0) > 0
