@@ -4,7 +4,8 @@
   writes, LOCAL_SERIAL for lightweight transactions, and speculative execution that the driver applies only
   to statements marked idempotent (reads). The driver's default retry policy; never a downgrading one.
 - ``apply``: conditional writes (``NotExists``/``VersionIs``) are lightweight transactions, run first (the
-  insert-if-not-exists claims concurrently, then the one compare-and-set); if any does not apply, the claims
+  insert-if-not-exists claims in the change's order, one at a time for a single resource's change, then the
+  compare-and-set); if any does not apply, the claims
   already made are removed and ``ConditionFailed`` is raised, so nothing of the change stays. The other
   writes of the change (denormalized copies, audit event) then go in one logged batch.
 - Reads (``get``, ``get_many``, ``scan``) go through ``crs._core.CqlReader``, a native CQL client on a thread
@@ -52,6 +53,7 @@ from crs.storage.schema import ALL_TABLES
 
 _RETRYABLE_SERVER_ERRORS = frozenset({0x0000, 0x1000, 0x1001, 0x1002, 0x1100, 0x1200, 0x1300, 0x1500, 0x1700})
 _CLAIM_CONCURRENCY = 64
+_SEQUENTIAL_CLAIMS = 16  # a change with at most this many claims makes them one at a time (see _claim_all)
 _READ_CONCURRENCY = 128
 STORE_PROFILE = "crs-store"  # the execution profile of CassandraStore's statements (rows as tuples)
 _BULK_CONCURRENCY = 128  # statements in flight during a bulk load (apply_bulk)
@@ -433,9 +435,19 @@ class CassandraStore(Store):
             raise next((x for x in errors if isinstance(x, ConditionFailed)), errors[0]) from None
 
     async def _claim_all(self, claims: list[Write], made: list[Write]) -> None:
-        """Insert-if-not-exists claims in waves of _CLAIM_CONCURRENCY; stop at the first wave with a failure."""
-        for i in range(0, len(claims), _CLAIM_CONCURRENCY):
-            wave = claims[i : i + _CLAIM_CONCURRENCY]
+        """Insert-if-not-exists claims in the change's own order; stop at the first failure (the one reported, as
+        the embedded store reports the first failing condition).
+
+        Up to _SEQUENTIAL_CLAIMS claims (a single resource's change) go one at a time. Two calls of one kind of
+        change list their claims in the same order, so of two racing for the same rows, the one that wins the
+        first shared row then meets no opposition on the others: the loser stopped there, holding none of them.
+        Claimed concurrently, each could win one row, fail on the other's and both be refused although neither
+        stays (seen with two servers registering one PAN: both got ALREADY_EXISTS, no card). Larger sets
+        (batches of client-chosen ids, rarely contended) go in concurrent waves of _CLAIM_CONCURRENCY, where
+        that outcome stays possible under contention."""
+        size = 1 if len(claims) <= _SEQUENTIAL_CLAIMS else _CLAIM_CONCURRENCY
+        for i in range(0, len(claims), size):
+            wave = claims[i : i + size]
             # Recorded before the wave runs: if the call is cancelled mid-wave, claims that landed anyway are
             # still released (a claim that did not land is not deleted: the release matches its own version).
             made += wave
