@@ -219,6 +219,12 @@ def _cassandra_args(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _no_cql_security() -> CqlSecurity:
+    from crs.storage.cql_security import CqlSecurity
+
+    return CqlSecurity()
+
+
 class _RefusePassword(argparse.Action):
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
         parser.error(
@@ -236,7 +242,7 @@ def _cql_security(args: argparse.Namespace) -> CqlSecurity:
         raise ValueError("a Cassandra password is set but no --cassandra-username (CRS_CASSANDRA_USERNAME)")
     return CqlSecurity(
         username=args.cassandra_username,
-        password=password if args.cassandra_username is not None else None,
+        password=password,
         ca_file=args.cassandra_tls_ca,
         cert_file=args.cassandra_tls_cert,
         key_file=args.cassandra_tls_key,
@@ -357,7 +363,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if hasattr(args, "cassandra_username"):
         try:
-            args.cassandra_security = _cql_security(args)
+            # Only a command that will connect to Cassandra reads and checks the settings (migrate always does):
+            # an embedded-store process is not stopped by a Cassandra setting it never uses.
+            uses_cassandra = getattr(args, "store", "cassandra") == "cassandra"
+            args.cassandra_security = _cql_security(args) if uses_cassandra else _no_cql_security()
         except ValueError as e:  # CqlSecurityError included
             print(f"crs {args.command}: {e}", file=sys.stderr)
             return 2

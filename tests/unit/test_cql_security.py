@@ -176,3 +176,16 @@ def test_cli_takes_no_password_flag_and_explains_missing_pieces(
     monkeypatch.delenv("CRS_CASSANDRA_PASSWORD")
     assert main(["migrate", "--cassandra-tls-cert", str(tmp_path / "c.crt")]) == 2
     assert "certificate and its key go together" in capsys.readouterr().err
+
+
+def test_an_embedded_store_command_ignores_cassandra_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`crs seed` on the embedded store runs although a Cassandra password file it never uses is missing."""
+    monkeypatch.setenv("CRS_CASSANDRA_PASSWORD_FILE", str(tmp_path / "missing"))
+    keys = tmp_path / "keys.json"
+    assert main(["keys", "generate", str(keys)]) == 0
+    args = ["seed", "--customers", "2", "--data-dir", str(tmp_path / "data"), "--keys-file", str(keys)]
+    assert main(args) == 0, capsys.readouterr().err
+    assert main([*args, "--store", "cassandra", "--salt", "9"]) == 2
+    assert "cannot read the Cassandra password file" in capsys.readouterr().err
