@@ -91,6 +91,7 @@ def test_migrate_and_serve_as_an_app_role_over_tls(cluster: LocalCassandra, tmp_
             assert ctx.card.card == card.name and ctx.account.account == account.name and ctx.card.usable
             assert ctx.owners and ctx.cluster.cluster  # the cluster and owners' rows came through the reader too
         log = server.log_text()
+        assert '"cassandra": "user crs_app, TLS with client certificate"' in log  # the start-up line says how
         assert cluster.app_password_file.read_text() not in log
         assert not any(p in log for p in pans)
     finally:

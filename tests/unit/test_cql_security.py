@@ -51,7 +51,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_plain_by_default() -> None:
     s = CqlSecurity()
-    assert not s.tls and not s.authenticated
+    assert not s.tls and s.username is None
     assert s.driver_options() == {}
     assert s.describe() == "no credentials, plaintext"
 

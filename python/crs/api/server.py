@@ -419,7 +419,8 @@ async def serve(config: ServerConfig) -> None:
         tmp = config.port_file.with_suffix(".tmp")
         tmp.write_text(str(running.port))
         os.replace(tmp, config.port_file)
-    log.info("serving", host=config.host, port=running.port, store=config.store, pid=os.getpid())
+    cassandra = {"cassandra": config.cassandra_security.describe()} if config.store == "cassandra" else {}
+    log.info("serving", host=config.host, port=running.port, store=config.store, pid=os.getpid(), **cassandra)
 
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

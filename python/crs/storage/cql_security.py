@@ -47,10 +47,6 @@ class CqlSecurity:
     def tls(self) -> bool:
         return self.ca_file is not None
 
-    @property
-    def authenticated(self) -> bool:
-        return self.username is not None
-
     def describe(self) -> str:
         """For logs: what is on, never the secret."""
         parts = [f"user {self.username}" if self.username else "no credentials"]
