@@ -28,6 +28,7 @@ __all__ = [
     "StoreReadError",
     "StoreReader",
     "authorization_context_head",
+    "authorization_context_tail",
     "classify_brand",
     "is_token_shaped",
     "lookup_card_response",
@@ -164,6 +165,23 @@ def authorization_context_head(
     (microseconds since the epoch, UTC year, UTC month) of the call: the card is expired when its (year, month) is
     before it. The caller appends the other fields' encoding. Raises ``CoreError`` for a record that is not valid
     (the message never quotes the record)."""
+
+def authorization_context_tail(
+    cluster: tuple[str, int, int, int, dict[str, int], list[tuple[int, str, str, int, str]]] | None,
+    risk: tuple[
+        int,
+        list[tuple[str, int, str]],
+        tuple[list[tuple[str, int, dict[str, tuple[int, int]]]], int, int, int, int] | None,
+    ]
+    | None,
+) -> bytes:
+    """Fields 4 and 6 of the encoded ``crs.v1.AuthorizationContext``, each when given; appended to
+    ``authorization_context_head``'s bytes they make the whole message. ``cluster`` is (resource name, version,
+    size, customer-since microseconds, statistics by ``ClusterStats`` field name, risk flags as (identifier kind
+    number, masked value, fingerprint, customer count, reason)). ``risk`` is (score, signals as (code, score,
+    reason), velocity or None); the velocity is (windows as (name, count, currency -> (count, amount in minor
+    units)) in order, as-of microseconds, newest-event microseconds, late dropped, duplicates). Raises
+    ``CoreError`` for a statistic ``ClusterStats`` has no field for."""
 
 def lookup_card_response(card: bytes, account: bytes | None, owners: list[bytes]) -> bytes:
     """The encoded ``crs.v1.LookupCardResponse`` for the stored JSON records of a card, its account (None: no

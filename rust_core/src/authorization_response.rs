@@ -2,11 +2,12 @@
 //! `crs.v1.AuthorizationContext`, encoded straight from the stored JSON
 //! records, for the payment switch's authorization call.
 //!
-//! The Python API layer encodes the rest (the cluster and its risk summary,
-//! fields 4 and 6) and appends it: encodings of one message type concatenated
-//! parse as their merge, and the two parts set disjoint fields. Under load the
-//! protobuf object tree of these parts cost more than the domain work that
-//! produced them. The mapping mirrors the Python reference in
+//! `authorization_context_tail` encodes the rest (the cluster and its risk
+//! summary, fields 4 and 6) from the values the domain computed; the API layer
+//! appends it to the head: encodings of one message type concatenated parse as
+//! their merge, and the two parts set disjoint fields. Under load the protobuf
+//! object tree of these parts cost more than the domain work that produced
+//! them. The mapping mirrors the Python reference in
 //! `tests/property/test_authorization_encoding.py`, which compares both ways on
 //! random records: resource names `tenants/{tenant}/{collection}/{id}`,
 //! microsecond times as `google.protobuf.Timestamp`, `expired` when the card's
@@ -18,7 +19,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use crate::errors::Result;
+use crate::errors::{CoreError, Result};
 use crate::lookup_response::{
     AccountRecord, CardRecord, brand_number, name, one, parse, timestamp,
 };
@@ -124,6 +125,156 @@ pub fn authorization_context_head(
     Ok(out.into_bytes())
 }
 
+/// One `crs.v1.RiskFlag`, as the API layer words it.
+#[derive(Debug, Clone)]
+pub struct Flag {
+    pub kind: i64,
+    pub masked_value: String,
+    pub fingerprint: String,
+    pub customer_count: i64,
+    pub reason: String,
+}
+
+/// Field 4 of `AuthorizationContext`: the cardholder's cluster.
+#[derive(Debug, Clone)]
+pub struct ClusterPart {
+    /// tenants/{tenant}/clusters/{cluster}
+    pub name: String,
+    pub version: i64,
+    pub size: i64,
+    pub customer_since_us: i64,
+    /// `ClusterStats` field name -> value.
+    pub stats: Vec<(String, i64)>,
+    pub flags: Vec<Flag>,
+}
+
+/// One `crs.v1.VelocityWindow`: its name, event count and (currency, count,
+/// amount in minor units) totals, in the order given.
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub name: String,
+    pub count: i64,
+    pub totals: Vec<(String, i64, i64)>,
+}
+
+/// A `crs.v1.Velocity`.
+#[derive(Debug, Clone)]
+pub struct VelocityPart {
+    pub windows: Vec<Window>,
+    pub as_of_us: i64,
+    pub newest_event_us: i64,
+    pub late_dropped: i64,
+    pub duplicates: i64,
+}
+
+/// Field 6 of `AuthorizationContext`: the risk summary, signals as (code,
+/// score, reason).
+#[derive(Debug, Clone)]
+pub struct RiskPart {
+    pub score: i64,
+    pub signals: Vec<(String, i64, String)>,
+    pub velocity: Option<VelocityPart>,
+}
+
+/// `ClusterStats` field numbers by field name (`proto/crs/v1/cluster.proto`).
+fn stats_field(name: &str) -> Result<u32> {
+    Ok(match name {
+        "customers" => 1,
+        "distinct_names" => 2,
+        "distinct_emails" => 3,
+        "distinct_phones" => 4,
+        "distinct_cards" => 5,
+        "distinct_bank_accounts" => 6,
+        "distinct_devices" => 7,
+        _ => return Err(CoreError::InvalidArgument("unknown cluster statistic")),
+    })
+}
+
+fn cluster_context(c: &ClusterPart) -> Result<Writer> {
+    let mut stats: Vec<(u32, i64)> = c
+        .stats
+        .iter()
+        .map(|(k, v)| Ok((stats_field(k)?, *v)))
+        .collect::<Result<_>>()?;
+    stats.sort_unstable();
+    let mut st = Writer::new();
+    for (field, value) in stats {
+        st.int(field, value);
+    }
+    let mut w = Writer::new();
+    w.string(1, &c.name);
+    w.int(2, c.version);
+    w.int(3, c.size);
+    timestamp(&mut w, 4, c.customer_since_us);
+    w.message(5, &st); // present even when empty, as the API layer sets it
+    for f in &c.flags {
+        let mut fw = Writer::new();
+        fw.string(1, "SHARED_IDENTIFIER");
+        fw.int(2, f.kind);
+        fw.string(3, &f.masked_value);
+        fw.string(4, &f.fingerprint);
+        fw.int(5, f.customer_count);
+        fw.string(6, &f.reason);
+        w.message(6, &fw);
+    }
+    Ok(w)
+}
+
+fn velocity(v: &VelocityPart) -> Writer {
+    let mut w = Writer::new();
+    for window in &v.windows {
+        let mut ww = Writer::new();
+        ww.string(1, &window.name);
+        ww.int(2, window.count);
+        for (currency, count, amount) in &window.totals {
+            let mut t = Writer::new();
+            t.string(1, currency);
+            t.int(2, *count);
+            t.int(3, *amount);
+            ww.message(3, &t);
+        }
+        w.message(1, &ww);
+    }
+    timestamp(&mut w, 2, v.as_of_us);
+    timestamp(&mut w, 3, v.newest_event_us);
+    w.int(4, v.late_dropped);
+    w.int(5, v.duplicates);
+    w
+}
+
+fn risk_summary(r: &RiskPart) -> Writer {
+    let mut w = Writer::new();
+    w.int(1, r.score);
+    for (code, score, reason) in &r.signals {
+        let mut s = Writer::new();
+        s.string(1, code);
+        s.int(2, *score);
+        s.string(3, reason);
+        w.message(2, &s);
+    }
+    if let Some(v) = &r.velocity {
+        w.message(3, &velocity(v));
+    }
+    w
+}
+
+/// Fields 4 and 6 of the encoded `AuthorizationContext` (the cardholder's
+/// cluster and its risk summary), each when given; appended to
+/// `authorization_context_head`'s bytes they make the whole message.
+pub fn authorization_context_tail(
+    cluster: Option<&ClusterPart>,
+    risk: Option<&RiskPart>,
+) -> Result<Vec<u8>> {
+    let mut out = Writer::new();
+    if let Some(c) = cluster {
+        out.message(4, &cluster_context(c)?);
+    }
+    if let Some(r) = risk {
+        out.message(6, &risk_summary(r));
+    }
+    Ok(out.into_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +350,40 @@ mod tests {
         let err =
             authorization_context_head(CARD, Some(pan), &[], &clusters, at(1, 1), "").unwrap_err();
         assert_eq!(err.to_string(), "stored account record is not valid");
+    }
+
+    fn cluster() -> ClusterPart {
+        ClusterPart {
+            name: "tenants/t/clusters/q".into(),
+            version: 3,
+            size: 2,
+            customer_since_us: 1_500_000,
+            stats: vec![("distinct_cards".into(), 2), ("customers".into(), 2)],
+            flags: vec![],
+        }
+    }
+
+    #[test]
+    fn the_tail_encodes_cluster_and_risk_in_field_order() {
+        let risk = RiskPart {
+            score: 0,
+            signals: vec![],
+            velocity: None,
+        };
+        let bytes = authorization_context_tail(Some(&cluster()), Some(&risk)).unwrap();
+        // field 4 (cluster), then field 6 (an empty risk summary: present, no fields)
+        assert_eq!(bytes[0], 0x22);
+        assert_eq!(&bytes[bytes.len() - 2..], &[0x32, 0x00]);
+        // stats in field-number order: customers (1) = 2, distinct_cards (5) = 2
+        assert!(has(&bytes, &[0x2a, 0x04, 0x08, 0x02, 0x28, 0x02]));
+        assert!(authorization_context_tail(None, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_unknown_statistic_is_an_error() {
+        let mut c = cluster();
+        c.stats.push(("4111111111111111".into(), 1));
+        let err = authorization_context_tail(Some(&c), None).unwrap_err();
+        assert_eq!(err.to_string(), "unknown cluster statistic");
     }
 }

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyTuple};
 
 use crate::cluster_index::{ClusterIndex, Key};
 
@@ -564,6 +564,104 @@ fn authorization_context_head<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// A `dict[str, int]` (cluster statistics) as pairs, in the dict's order.
+fn int_pairs(d: &Bound<'_, PyDict>) -> PyResult<Vec<(String, i64)>> {
+    d.iter()
+        .map(|(k, v)| Ok((k.extract()?, v.extract()?)))
+        .collect()
+}
+
+/// A `dict[str, tuple[int, int]]` (currency -> (count, amount)) as triples,
+/// in the dict's order.
+fn currency_totals(d: &Bound<'_, PyDict>) -> PyResult<Vec<(String, i64, i64)>> {
+    d.iter()
+        .map(|(k, v)| {
+            let (count, amount): (i64, i64) = v.extract()?;
+            Ok((k.extract()?, count, amount))
+        })
+        .collect()
+}
+
+type ClusterArg<'py> = (
+    String,
+    i64,
+    i64,
+    i64,
+    Bound<'py, PyDict>,
+    Vec<(i64, String, String, i64, String)>,
+);
+type VelocityArg<'py> = (Vec<(String, i64, Bound<'py, PyDict>)>, i64, i64, i64, i64);
+type RiskArg<'py> = (i64, Vec<(String, i64, String)>, Option<VelocityArg<'py>>);
+
+/// Fields 4 and 6 of the encoded `crs.v1.AuthorizationContext` (the
+/// cardholder's cluster, its risk summary), each when given; see the stub for
+/// the tuples' layout.
+#[pyfunction]
+fn authorization_context_tail<'py>(
+    py: Python<'py>,
+    cluster: Option<ClusterArg<'py>>,
+    risk: Option<RiskArg<'py>>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let cluster = cluster
+        .map(|(name, version, size, since, stats, flags)| {
+            PyResult::Ok(authorization_response::ClusterPart {
+                name,
+                version,
+                size,
+                customer_since_us: since,
+                stats: int_pairs(&stats)?,
+                flags: flags
+                    .into_iter()
+                    .map(
+                        |(kind, masked_value, fingerprint, customer_count, reason)| {
+                            authorization_response::Flag {
+                                kind,
+                                masked_value,
+                                fingerprint,
+                                customer_count,
+                                reason,
+                            }
+                        },
+                    )
+                    .collect(),
+            })
+        })
+        .transpose()?;
+    let risk = risk
+        .map(|(score, signals, velocity)| {
+            let velocity = velocity
+                .map(
+                    |(windows, as_of_us, newest_event_us, late_dropped, duplicates)| {
+                        PyResult::Ok(authorization_response::VelocityPart {
+                            windows: windows
+                                .into_iter()
+                                .map(|(name, count, totals)| {
+                                    Ok(authorization_response::Window {
+                                        name,
+                                        count,
+                                        totals: currency_totals(&totals)?,
+                                    })
+                                })
+                                .collect::<PyResult<_>>()?,
+                            as_of_us,
+                            newest_event_us,
+                            late_dropped,
+                            duplicates,
+                        })
+                    },
+                )
+                .transpose()?;
+            PyResult::Ok(authorization_response::RiskPart {
+                score,
+                signals,
+                velocity,
+            })
+        })
+        .transpose()?;
+    let out = authorization_response::authorization_context_tail(cluster.as_ref(), risk.as_ref())?;
+    Ok(PyBytes::new(py, &out))
+}
+
 /// Keyed reads of the embedded store's SQLite file that keep the GIL (see
 /// `store_reader.rs`): `get` and `scan` take the SQL text the store built.
 #[pyclass(module = "crs._core", name = "StoreReader", frozen)]
@@ -860,5 +958,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(new_token, m)?)?;
     m.add_function(wrap_pyfunction!(lookup_card_response, m)?)?;
     m.add_function(wrap_pyfunction!(authorization_context_head, m)?)?;
+    m.add_function(wrap_pyfunction!(authorization_context_tail, m)?)?;
     Ok(())
 }

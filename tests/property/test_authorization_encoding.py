@@ -13,14 +13,16 @@ from hypothesis import strategies as st
 
 from crs._core import CoreError, authorization_context_head
 from crs.api import convert
-from crs.api.cluster_convert import authorization_encoded, cluster_context_out
-from crs.api.risk_convert import summary_out
+from crs.api.cluster_convert import _flags, authorization_encoded, stats_out
+from crs.api.risk_convert import signal_out, velocity_out
 from crs.domain.cards import CardLookup
 from crs.domain.clusters.records import ClusterRecord
 from crs.domain.lookup import AuthorizationContext
 from crs.domain.records import AccountRecord, CardRecord, CustomerRecord, encode
 from crs.domain.risk.signals import Assessment, Signal
-from crs.v1 import lookup_pb2
+from crs.domain.risk.velocity import Velocity
+from crs.domain.risk.windows import LEVEL_NAMES, Totals
+from crs.v1 import lookup_pb2, risk_pb2
 from tests.property.test_lookup_encoding import _ACCOUNT, _CARD, _CUSTOMER, _ID
 
 _ACTIVE = 1
@@ -47,6 +49,22 @@ _CLUSTER = st.builds(
     stats=_STATS,
     risk_flags=st.lists(_FLAG, max_size=2),
 )
+_TOTALS = st.builds(
+    Totals,
+    count=st.integers(0, 10**6),
+    by_currency=st.dictionaries(
+        st.sampled_from(["EUR", "USD", "CNY", "JPY"]), st.tuples(st.integers(0, 10**6), st.integers(0, 10**12))
+    ),
+)
+_VELOCITY = st.builds(
+    Velocity,
+    cluster_id=_ID,
+    at_us=_US,
+    windows=st.dictionaries(st.sampled_from(LEVEL_NAMES), _TOTALS),
+    watermark_us=st.one_of(st.just(0), _US),
+    late_dropped=st.integers(0, 10**6),
+    duplicates=st.integers(0, 10**6),
+)
 _RISK = st.builds(
     Assessment,
     signals=st.lists(st.builds(Signal, code=_ID, score=st.integers(0, 100), reason=st.text(max_size=20)), max_size=3),
@@ -54,9 +72,27 @@ _RISK = st.builds(
 )
 
 
+def _cluster_context(c: ClusterRecord) -> lookup_pb2.ClusterContext:
+    return lookup_pb2.ClusterContext(
+        cluster=f"tenants/{c.tenant}/clusters/{c.id}",
+        version=c.version,
+        size=c.size,
+        customer_since=convert.ts(c.first_seen_us),
+        stats=stats_out(c),
+        risk_flags=_flags(c),
+    )
+
+
+def _summary(a: Assessment, v: Velocity | None) -> risk_pb2.RiskSummary:
+    out = risk_pb2.RiskSummary(score=a.score, signals=[signal_out(s) for s in a.signals])
+    if v is not None:
+        out.velocity.CopyFrom(velocity_out(v))
+    return out
+
+
 def _reference(ctx: AuthorizationContext, now_us: int) -> lookup_pb2.AuthorizationContext:
-    """The message built with protobuf objects from decoded records (what the servicer returned before the head
-    moved to ``_core``)."""
+    """The message built with protobuf objects from decoded records and the domain's values (what the servicer
+    returned before the message moved to ``_core``)."""
     card, account, owners = ctx.lookup.card, ctx.lookup.account, ctx.lookup.owners
     now = dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC)
     expired = (card.expiry_year, card.expiry_month) < (now.year, now.month)
@@ -100,9 +136,9 @@ def _reference(ctx: AuthorizationContext, now_us: int) -> lookup_pb2.Authorizati
             )
             for o in owners
         ],
-        cluster=cluster_context_out(ctx.cluster) if ctx.cluster is not None else None,
+        cluster=_cluster_context(ctx.cluster) if ctx.cluster is not None else None,
         as_of_time=convert.ts(now_us),
-        risk=summary_out(ctx.risk, ctx.velocity) if ctx.risk is not None else None,
+        risk=_summary(ctx.risk, ctx.velocity) if ctx.risk is not None else None,
         preferred_method=ctx.preferred_method,
     )
 
@@ -115,6 +151,7 @@ def _context(
     cluster: ClusterRecord | None,
     risk: Assessment | None,
     preferred: str,
+    velocity: Velocity | None = None,
 ) -> AuthorizationContext:
     card_json = encode(card)
     lookup = CardLookup(
@@ -124,7 +161,7 @@ def _context(
         [encode(o) for o in owners],
         [o.id for o in owners],
     )
-    return AuthorizationContext(lookup, clusters_of, cluster, risk, None, preferred)
+    return AuthorizationContext(lookup, clusters_of, cluster, risk, velocity, preferred)
 
 
 @settings(max_examples=300, deadline=None)
@@ -135,6 +172,7 @@ def _context(
     st.data(),
     st.one_of(st.none(), _CLUSTER),
     st.one_of(st.none(), _RISK),
+    st.one_of(st.none(), _VELOCITY),
     st.sampled_from(["", "CARD", "SEPA_DIRECT_DEBIT", "CARD:tenants/t/cards/k"]),
     st.integers(min_value=0, max_value=4 * 10**15),
 )
@@ -145,6 +183,7 @@ def test_same_message_as_the_protobuf_runtime(
     data: st.DataObject,
     cluster: ClusterRecord | None,
     risk: Assessment | None,
+    velocity: Velocity | None,
     preferred: str,
     now_us: int,
 ) -> None:
@@ -159,9 +198,16 @@ def test_same_message_as_the_protobuf_runtime(
     ids = [o.id for o in owners]
     in_cluster = data.draw(st.lists(st.sampled_from(ids), unique=True) if ids else st.just([]))
     clusters_of = {c: data.draw(_ID) for c in in_cluster}
-    ctx = _context(card, account, owners, clusters_of, cluster, risk, preferred)
-    got = lookup_pb2.AuthorizationContext.FromString(authorization_encoded(ctx, now_us))
-    assert got == _reference(ctx, now_us)
+    ctx = _context(card, account, owners, clusters_of, cluster, risk, preferred, velocity)
+    want = _reference(ctx, now_us)
+    encoded = authorization_encoded(ctx, now_us)
+    assert lookup_pb2.AuthorizationContext.FromString(encoded) == want
+    # the tail (fields 4 and 6) is byte for byte what the runtime writes for them: same order, same presence
+    tail = lookup_pb2.AuthorizationContext()
+    for field in ("cluster", "risk"):
+        if want.HasField(field):
+            getattr(tail, field).CopyFrom(getattr(want, field))
+    assert encoded.endswith(tail.SerializeToString(deterministic=True))
 
 
 def test_expiry_at_the_turn_of_the_month() -> None:

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crs._core import authorization_context_head
+from crs._core import authorization_context_head, authorization_context_tail
 from crs.api.convert import ts
-from crs.api.risk_convert import summary_out
 from crs.domain.clusters.graph import Edge
 from crs.domain.clusters.identifiers import KIND_NUMBERS
 from crs.domain.clusters.records import ClusterEventRecord, ClusterRecord, IdentifierRecord
 from crs.domain.clusters.service import ClusterView, Member, cluster_name, identifier_name
 from crs.domain.identity.kinds import IdentifierKind
 from crs.domain.lookup import AuthorizationContext
-from crs.v1 import cluster_pb2, lookup_pb2
+from crs.domain.risk.signals import Assessment
+from crs.domain.risk.velocity import Velocity
+from crs.v1 import cluster_pb2
+
+# The tuples ``_core.authorization_context_tail`` takes (see its stub).
+ClusterPart = tuple[str, int, int, int, dict[str, int], list[tuple[int, str, str, int, str]]]
+VelocityPart = tuple[list[tuple[str, int, dict[str, tuple[int, int]]]], int, int, int, int]
+RiskPart = tuple[int, list[tuple[str, int, str]], VelocityPart | None]
 
 
 def _customer_name(tenant: str, cid: str) -> str:
@@ -116,21 +122,43 @@ def event_out(ev: ClusterEventRecord) -> cluster_pb2.ClusterEvent:
     )
 
 
-def cluster_context_out(c: ClusterRecord) -> lookup_pb2.ClusterContext:
-    return lookup_pb2.ClusterContext(
-        cluster=cluster_name(c.tenant, c.id),
-        version=c.version,
-        size=c.size,
-        customer_since=ts(c.first_seen_us),
-        stats=stats_out(c),
-        risk_flags=_flags(c),
+def _flag_parts(r: ClusterRecord) -> list[tuple[int, str, str, int, str]]:
+    """The cluster's risk flags as ``_core.authorization_context_tail`` takes them (the fields of ``_flags``)."""
+    out = []
+    for f in r.risk_flags:
+        kind = IdentifierKind(str(f["kind"]))
+        count = int(f["count"])
+        reason = f"{kind.value.lower()} carried by {count} customers: too widely shared to link"
+        out.append((KIND_NUMBERS[kind], str(f["masked"]), str(f["fingerprint"]), count, reason))
+    return out
+
+
+def _cluster_part(c: ClusterRecord) -> ClusterPart:
+    stats = c.stats if all(type(v) is int for v in c.stats.values()) else {k: int(v) for k, v in c.stats.items()}
+    return (cluster_name(c.tenant, c.id), c.version, c.size, c.first_seen_us, stats, _flag_parts(c))
+
+
+def _risk_part(a: Assessment, v: Velocity | None) -> RiskPart:
+    velocity = (
+        (
+            [(window, t.count, t.by_currency) for window, t in v.windows.items()],
+            v.at_us,
+            v.watermark_us,
+            v.late_dropped,
+            v.duplicates,
+        )
+        if v is not None
+        else None
     )
+    return (a.score, [(s.code, s.score, s.reason) for s in a.signals], velocity)
 
 
 def authorization_encoded(ctx: AuthorizationContext, now_us: int) -> bytes:
-    """The encoded ``AuthorizationContext``: card, account, owners, as-of time and preferred method encoded in
-    ``_core`` from the stored records; the cluster and its risk summary (fields 4 and 6) encoded here and
-    appended (encodings of one message concatenated parse as their merge)."""
+    """The encoded ``AuthorizationContext``, in ``_core``: the card, account, owners, as-of time and preferred
+    method from the stored records (the head), then the cluster and its risk summary (fields 4 and 6) from the
+    values the domain computed (the tail; encodings of one message concatenated parse as their merge). Equal to
+    the message the protobuf runtime builds field by field, which
+    ``tests/property/test_authorization_encoding.py`` holds."""
     found = ctx.lookup
     now = dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC)
     head = authorization_context_head(
@@ -143,8 +171,7 @@ def authorization_encoded(ctx: AuthorizationContext, now_us: int) -> bytes:
     )
     if ctx.cluster is None and ctx.risk is None:
         return head
-    tail = lookup_pb2.AuthorizationContext(
-        cluster=cluster_context_out(ctx.cluster) if ctx.cluster is not None else None,
-        risk=summary_out(ctx.risk, ctx.velocity) if ctx.risk is not None else None,
+    return head + authorization_context_tail(
+        _cluster_part(ctx.cluster) if ctx.cluster is not None else None,
+        _risk_part(ctx.risk, ctx.velocity) if ctx.risk is not None else None,
     )
-    return head + tail.SerializeToString()

@@ -6,7 +6,7 @@ from crs.api.convert import ts
 from crs.domain.checkout.advice import Advice
 from crs.domain.risk.alerts import RiskAlertRecord, alert_name
 from crs.domain.risk.service import RiskReport
-from crs.domain.risk.signals import Assessment, Signal
+from crs.domain.risk.signals import Signal
 from crs.domain.risk.velocity import Velocity
 from crs.v1 import decision_pb2, risk_pb2
 
@@ -66,13 +66,6 @@ def report_out(tenant: str, r: RiskReport) -> risk_pb2.RiskSignals:
         out.velocity.CopyFrom(velocity_out(r.velocity))
     if r.alert is not None:
         out.alert.CopyFrom(alert_out(r.alert))
-    return out
-
-
-def summary_out(a: Assessment, v: Velocity | None) -> risk_pb2.RiskSummary:
-    out = risk_pb2.RiskSummary(score=a.score, signals=[signal_out(s) for s in a.signals])
-    if v is not None:
-        out.velocity.CopyFrom(velocity_out(v))
     return out
 
 
