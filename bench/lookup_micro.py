@@ -1,4 +1,5 @@
-"""Where the CPU of one LookupCard goes above gRPC: the same code the server runs, in-process, no network.
+"""Where the CPU of one LookupCard (and one GetAuthorizationContext) goes above gRPC: the same code the server
+runs, in-process, no network.
 
     python bench/lookup_micro.py WORKSPACE_DIR
 
@@ -6,8 +7,8 @@ WORKSPACE_DIR is a seeded loadtests Workspace (keys, API keys, data, seed manife
 call (best of 5 rounds, so other load on the machine counts least): the interceptor-wrapped call (auth,
 metrics, context, servicer, log line), the servicer alone (domain + response encoding), the servicer again
 with cold CPU caches (8 MiB of other memory copied before each call, as between requests under load), the domain
-lookup alone (store reads + record decode), the per-RPC log line alone, and authentication.
-Prints one JSON object.
+lookup alone (store reads + record decode), the per-RPC log line alone, and authentication; then
+GetAuthorizationContext by token: its servicer and its domain part alone. Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from crs._core import KeyRing
 from crs.api import logs
 from crs.api.auth import ApiKeys
 from crs.api.call import CURRENT
+from crs.api.cluster_servicers import LookupServicer
 from crs.api.interceptor import CrsInterceptor
 from crs.api.methods import POLICIES
 from crs.api.observed_store import ObservedStore
@@ -35,9 +37,10 @@ from crs.api.servicers import CardServicer
 from crs.domain.app import Domain
 from crs.domain.context import CallContext
 from crs.storage.embedded import EmbeddedStore
-from crs.v1 import card_pb2
+from crs.v1 import card_pb2, lookup_pb2
 
 METHOD = "/crs.v1.CardService/LookupCard"
+CONTEXT_SERVICER = "GetAuthorizationContext servicer (domain + response encoded in _core)"
 CALLS = 2000
 ROUNDS = 5
 
@@ -128,6 +131,17 @@ async def measure(root: Path) -> dict[str, float]:
         async def auth(_i: int) -> None:
             api.authenticate(ctx.md[0][1])  # lookups carry no request_id: no request hash
 
+        context_servicer = LookupServicer(domain)
+        context_requests = [
+            lookup_pb2.GetAuthorizationContextRequest(parent=f"tenants/{tenant}", token=t) for t in tokens
+        ]
+
+        async def context_call(i: int) -> None:
+            await context_servicer.GetAuthorizationContext(context_requests[i % len(tokens)], ctx)  # type: ignore[arg-type]
+
+        async def context_domain(i: int) -> None:
+            await domain.lookup.authorization_context(tenant, token=tokens[i % len(tokens)])
+
         return {
             "interceptor (auth, metrics, log line) + servicer: the whole call above gRPC": await _best(full),
             "servicer (domain + response encoded in _core)": await _best(servicer_only),
@@ -135,6 +149,10 @@ async def measure(root: Path) -> dict[str, float]:
             "domain lookup (5 keyed reads, card and relationship decodes)": await _best(domain_only),
             "per-RPC log line": await _best(log_line),
             "auth (API key)": await _best(auth),
+            CONTEXT_SERVICER: await _best(context_call),
+            "GetAuthorizationContext domain part (4 steps of keyed reads, decodes, risk rules, preferences)": (
+                await _best(context_domain)
+            ),
         }
     finally:
         await store.close()

@@ -47,6 +47,7 @@ if __package__ in (None, ""):
 
 import grpc
 
+from bench import lookup_micro
 from bench.capacity import cassandra_scale_summary
 from bench.capacity import render as render_capacity
 from crs.seed import synthetic_pan
@@ -861,6 +862,30 @@ def _lookup_target_rows(
     return rows, spread_note
 
 
+def _context_split_lines(split: dict[str, float], tp: dict[str, Any], ceiling_label: str, budget: float) -> list[str]:
+    """The same reading for GetAuthorizationContext by token, when the run measured its in-process split (runs
+    before it was added to ``bench/lookup_micro.py`` did not)."""
+    servicer = split.get(lookup_micro.CONTEXT_SERVICER)
+    domain = next((us for name, us in split.items() if name.startswith("GetAuthorizationContext domain")), None)
+    run = tp["peak"].get("GetAuthorizationContext by token")
+    if servicer is None or domain is None or run is None:
+        return []
+    empty_cpu = tp["peak"][ceiling_label].cpu_us_per_req
+    gap = run.cpu_us_per_req - empty_cpu
+    lookup_servicer = next((us for name, us in split.items() if name.startswith("servicer")), 0.0)
+    lookup_gap = tp["peak"]["LookupCard by token"].cpu_us_per_req - empty_cpu
+    return [
+        "",
+        f"GetAuthorizationContext by token under load: {run.cpu_us_per_req:,.0f} CPU-µs per call, {gap:,.0f} µs more "
+        f"than the empty RPC (the same budget of {budget:,.0f} µs applies). In-process its servicer costs "
+        f"{servicer:,.0f} µs: {domain:,.0f} µs of domain work (the reads of four dependent steps, the record "
+        f"decodes, the risk rules and the preference merge) and {servicer - domain:,.0f} µs for the response, "
+        "encoded in `_core` (`authorization_context_head` and `authorization_context_tail`). Under load the call "
+        f"cost {gap / servicer:.1f}x that in-process time more than the empty RPC"
+        + (f" (LookupCard: {lookup_gap / lookup_servicer:.1f}x)." if lookup_servicer > 0 else "."),
+    ]
+
+
 def _round_ratios(rounds: dict[str, list[Run]], label: str, ceiling_label: str) -> list[float]:
     """Each round's RPS of ``label`` over the same round's RPS of the ceiling (rounds run back to back)."""
     pairs = zip(rounds.get(label, []), rounds.get(ceiling_label, []), strict=False)
@@ -1243,6 +1268,7 @@ def report(b: Bench) -> str:
                 + " (the load generator shares the 2 cores)."
             ),
         ]
+        lines += _context_split_lines(split, tp, ceiling_label, budget)
     lines += [
         "",
         "## Targets (issue 6)",
