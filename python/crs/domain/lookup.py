@@ -9,7 +9,7 @@ summary is computed from the velocity row, the cluster row and the card. Nothing
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from crs.domain import reads
 from crs.domain.cards import CardLookup, Cards
@@ -96,13 +96,12 @@ class Lookup:
             rec = decode(ClusterRecord, stored_cluster.value)
             cluster = rec if rec.state == ACTIVE else None
         preferred = prefs.default_by_channel[min(prefs.default_by_channel)] if prefs.default_by_channel else ""
-        out = AuthorizationContext(found, clusters_of, cluster, preferred_method=preferred)
         if cluster is None:
-            return out
+            return AuthorizationContext(found, clusters_of, None, preferred_method=preferred)
         now = now_us()
         velocity = of_row(cluster.id, stored_velocity, now)
         risk = assess(self._risk_config.of(tenant), Facts(now, velocity, cluster, found.card))
-        return replace(out, risk=risk, velocity=velocity)
+        return AuthorizationContext(found, clusters_of, cluster, risk, velocity, preferred)
 
 
 def _membership(tenant: str, customer_id: str) -> tuple[Table, Key]:
