@@ -1311,6 +1311,8 @@ OTHER_BENCHMARKS = (
     "| `bench/store_free.py` | [bench/results/store_free.md](bench/results/store_free.md) |",
     "| cost per lookup on Cassandra, small vs 1M-customer keyspace (bulk-loaded SSTables), CRS and JVM CPU "
     "| `bench/cassandra_scale.py` | [bench/results/cassandra_scale.md](bench/results/cassandra_scale.md) |",
+    "| CreateCustomer and RegisterCard latency on Cassandra, claims made one at a time (the race fix) vs all at "
+    "once | `bench/claim_order.py` | [bench/results/claim_order.md](bench/results/claim_order.md) |",
     "| cluster index memory and build, reconciliation latency, matching quality | `bench/cluster_index.py`, "
     "`bench/cluster_reconcile.py`, `bench/matching/evaluate.py` | [bench/results/](bench/results/) |",
     "",
