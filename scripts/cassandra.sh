@@ -6,8 +6,9 @@
 #   scripts/cassandra.sh fetch                    copy cassandra-all + runtime deps into .tools/cassandra/lib
 #   scripts/cassandra.sh start [--nodes 1|3] [--secure]
 #                                                 create the nodes' config and start them in the background;
-#                                                 --secure: password authentication (CassandraAuthorizer) and
-#                                                 TLS-only CQL with client certificates (see "Secure" below)
+#                                                 --secure: password authentication (CassandraAuthorizer),
+#                                                 TLS-only CQL with client certificates and TLS-only node-to-node
+#                                                 traffic (see "Secure" below)
 #   scripts/cassandra.sh wait [--nodes N] [--timeout S]   until CQL answers on every node and all are UN
 #   scripts/cassandra.sh status                   nodetool status (+ pid and memory of each node)
 #   scripts/cassandra.sh nodetool N ARGS...       nodetool against node N
@@ -29,7 +30,8 @@
 # Secure (start --secure): a local CA and certificates are made with openssl in $CRS_CASSANDRA_HOME/tls:
 # ca.pem (trust it), node.pem (key + certificate for 127.0.0.1-3), client.crt and client.key (a client
 # certificate the nodes accept). The nodes then require TLS and a client certificate on port 9042 and log-in
-# with a password; the default superuser cassandra/cassandra exists from the start (local use only).
+# with a password; the default superuser cassandra/cassandra exists from the start (local use only). Nodes
+# talk to each other only over mutual TLS on the storage port (internode_encryption: all).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -251,6 +253,21 @@ client_encryption_options:
   keystore: $t/node.pem
   truststore: $t/ca.pem
   require_client_auth: true
+  protocol: TLS
+  accepted_protocols: [TLSv1.2, TLSv1.3]
+
+# Node-to-node traffic (gossip, reads, writes, streaming) only over TLS on the storage port, both sides
+# presenting a certificate of the local CA; the peer's certificate must name the address it is dialled on.
+server_encryption_options:
+  internode_encryption: all
+  optional: false
+  legacy_ssl_storage_port_enabled: false
+  ssl_context_factory:
+    class_name: org.apache.cassandra.security.PEMBasedSslContextFactory
+  keystore: $t/node.pem
+  truststore: $t/ca.pem
+  require_client_auth: true
+  require_endpoint_verification: true
   protocol: TLS
   accepted_protocols: [TLSv1.2, TLSv1.3]
 YAML

@@ -200,6 +200,17 @@ def _check_production(
             encryption = yaml_config.get("client_encryption_options") or {}
             if not encryption.get("enabled") or encryption.get("optional", False):
                 problem(cdc, "production Cassandra wants client_encryption_options enabled and not optional")
+            internode = yaml_config.get("server_encryption_options") or {}
+            if (
+                internode.get("internode_encryption") != "all"
+                or internode.get("optional", True)
+                or not internode.get("require_client_auth")
+            ):
+                problem(
+                    cdc,
+                    "production Cassandra wants server_encryption_options with internode_encryption all, optional "
+                    "false and require_client_auth true (node-to-node traffic only over mutual TLS)",
+                )
 
 
 def _check_cql_security(where: str, pod: dict[str, Any], container: dict[str, Any]) -> None:

@@ -1,7 +1,8 @@
 """A Cassandra node that requires password log-in and TLS with client certificates (`cassandra.sh start
 --secure`): CRS migrates and serves on it as an ordinary role through both CQL clients (the Python driver's
 writes and `_core.CqlReader`'s reads), and refuses to start, saying why, when a credential or a certificate
-is wrong. Runs in the slow step: it needs the node ports to itself."""
+is wrong. Runs in the slow step: it needs the node ports to itself. Node-to-node TLS on a three-node secure
+cluster: test_cassandra_internode_tls.py."""
 
 from __future__ import annotations
 
