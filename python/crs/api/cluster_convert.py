@@ -49,20 +49,17 @@ def member_out(m: Member) -> cluster_pb2.ClusterMember:
 
 
 def _flags(r: ClusterRecord) -> list[cluster_pb2.RiskFlag]:
-    out = []
-    for f in r.risk_flags:
-        kind = IdentifierKind(str(f["kind"]))
-        out.append(
-            cluster_pb2.RiskFlag(
-                code="SHARED_IDENTIFIER",
-                kind=KIND_NUMBERS[kind],  # type: ignore[arg-type]
-                masked_value=str(f["masked"]),
-                fingerprint=str(f["fingerprint"]),
-                customer_count=int(f["count"]),
-                reason=f"{kind.value.lower()} carried by {f['count']} customers: too widely shared to link",
-            )
+    return [
+        cluster_pb2.RiskFlag(
+            code="SHARED_IDENTIFIER",
+            kind=kind,  # type: ignore[arg-type]
+            masked_value=masked,
+            fingerprint=fingerprint,
+            customer_count=count,
+            reason=reason,
         )
-    return out
+        for kind, masked, fingerprint, count, reason in _flag_parts(r)
+    ]
 
 
 def stats_out(r: ClusterRecord) -> cluster_pb2.ClusterStats:
@@ -123,7 +120,8 @@ def event_out(ev: ClusterEventRecord) -> cluster_pb2.ClusterEvent:
 
 
 def _flag_parts(r: ClusterRecord) -> list[tuple[int, str, str, int, str]]:
-    """The cluster's risk flags as ``_core.authorization_context_tail`` takes them (the fields of ``_flags``)."""
+    """The cluster's risk flags as (identifier kind number, masked value, fingerprint, customer count, reason):
+    the fields of each ``RiskFlag``, for ``_flags`` and for ``_core.authorization_context_tail``."""
     out = []
     for f in r.risk_flags:
         kind = IdentifierKind(str(f["kind"]))
@@ -134,8 +132,7 @@ def _flag_parts(r: ClusterRecord) -> list[tuple[int, str, str, int, str]]:
 
 
 def _cluster_part(c: ClusterRecord) -> ClusterPart:
-    stats = c.stats if all(type(v) is int for v in c.stats.values()) else {k: int(v) for k, v in c.stats.items()}
-    return (cluster_name(c.tenant, c.id), c.version, c.size, c.first_seen_us, stats, _flag_parts(c))
+    return (cluster_name(c.tenant, c.id), c.version, c.size, c.first_seen_us, c.stats, _flag_parts(c))
 
 
 def _risk_part(a: Assessment, v: Velocity | None) -> RiskPart:
