@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import datetime as dt
 import statistics
 import sys
 import tempfile
@@ -31,9 +30,8 @@ if __package__ in (None, ""):
 from bench.run import machine
 from crs._core import KeyRing
 from crs.domain.app import Domain
-from crs.domain.context import CallContext, Principal
 from crs.domain.names import Name
-from crs.seed import ACCOUNT_KIND_CARD, _customer_input, synthetic_pan
+from crs.seed import ACCOUNT_KIND_CARD, _ctx, _customer_input, synthetic_pan
 from crs.storage import cassandra
 from crs.storage.base import Write
 from loadtests.run import CASSANDRA_DC, CASSANDRA_HOST, cassandra_keyspace
@@ -41,10 +39,6 @@ from loadtests.run import CASSANDRA_DC, CASSANDRA_HOST, cassandra_keyspace
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TENANT = "claims"
 MODES = {"one at a time (now)": cassandra._SEQUENTIAL_CLAIMS, "all at once (before)": 0}
-
-
-def _ctx(method: str) -> CallContext:
-    return CallContext(Principal("bench", TENANT, frozenset({"admin"})), method)
 
 
 class ClaimCounter:
@@ -65,8 +59,11 @@ async def measure(keyspace: str, keys: KeyRing, calls: int, rounds: int) -> dict
     store = cassandra.CassandraStore([CASSANDRA_HOST], keyspace, CASSANDRA_DC)
     counter = ClaimCounter(store)
     domain = Domain(store, keys)
-    cust_ctx, acct_ctx = _ctx("/crs.v1.CustomerService/CreateCustomer"), _ctx("/crs.v1.AccountService/CreateAccount")
-    card_ctx = _ctx("/crs.v1.CardService/RegisterCard")
+    cust_ctx, acct_ctx = (
+        _ctx(TENANT, "/crs.v1.CustomerService/CreateCustomer"),
+        _ctx(TENANT, "/crs.v1.AccountService/CreateAccount"),
+    )
+    card_ctx = _ctx(TENANT, "/crs.v1.CardService/RegisterCard")
     times: dict[str, dict[str, list[float]]] = {m: {"CreateCustomer": [], "RegisterCard": []} for m in MODES}
     claims: dict[str, int] = {}
     i = 0
@@ -163,8 +160,7 @@ def main() -> int:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--out", type=Path, default=REPO_ROOT / "bench" / "results" / "claim_order.md")
     a = p.parse_args()
-    host = machine()
-    host["date"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    host = machine()  # names the run's date too
     with tempfile.TemporaryDirectory(prefix="crs-claims-") as root, cassandra_keyspace(Path(root)) as args:
         keyspace = args[args.index("--keyspace") + 1]
         KeyRing.generate(str(Path(root) / "keys.json"))
