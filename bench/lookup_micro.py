@@ -146,11 +146,11 @@ async def measure(root: Path) -> dict[str, float]:
             "interceptor (auth, metrics, log line) + servicer: the whole call above gRPC": await _best(full),
             "servicer (domain + response encoded in _core)": await _best(servicer_only),
             "servicer, caches cold (8 MiB touched before each call)": await _best_cold(servicer_only),
-            "domain lookup (5 keyed reads, card and relationship decodes)": await _best(domain_only),
+            "domain lookup (3 store calls, card and relationship decodes)": await _best(domain_only),
             "per-RPC log line": await _best(log_line),
             "auth (API key)": await _best(auth),
             CONTEXT_SERVICER: await _best(context_call),
-            "GetAuthorizationContext domain part (4 steps of keyed reads, decodes, risk rules, preferences)": (
+            "GetAuthorizationContext domain part (3 store calls, decodes, risk rules, preferences)": (
                 await _best(context_domain)
             ),
         }

@@ -1248,8 +1248,8 @@ def report(b: Bench) -> str:
             f"RPC (`{ceiling_label}`): {gap:,.0f} µs more. For LookupCard to reach "
             f"{TARGETS['lookup_ratio']:.0%} of the empty-RPC rate in one process it could cost at most "
             f"{budget:,.0f} µs more than the empty RPC. In-process (no gRPC, warm caches) {what} "
-            f"costs {beyond:,.0f} µs, spread over five keyed reads, the card and relationship decodes and the response "
-            "encoded in `_core`, with no single dominant frame"
+            f"costs {beyond:,.0f} µs, spread over three store calls, the card and relationship decodes and the "
+            "response encoded in `_core`, with no single dominant frame"
             + (
                 f"; with cold CPU caches (8 MiB of other memory touched before each call, as between two requests "
                 f"of a loaded server) the same code costs {cold:,.0f} µs, {cold / beyond:.1f}x"

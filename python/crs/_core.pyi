@@ -126,6 +126,22 @@ class StoreReader:
     def get_each(self, reads: list[tuple[str, str, str]], now: float) -> list[tuple[bytes, str] | None]:
         """``get`` of each ``(sql, pk, ck)`` in order, inside one read transaction (one snapshot of the file)."""
 
+    def get_each_scan(
+        self, reads: list[tuple[str, str, str]], scan: tuple[str, str, int], now: float
+    ) -> tuple[list[tuple[bytes, str] | None], list[tuple[str, bytes, str]]]:
+        """``get_each(reads)`` and the rows of the scan ``(sql, pk, limit)`` (``sql`` binds pk, now, limit), inside
+        one read transaction."""
+
+    def get_through(
+        self, index: tuple[str, str, str], named: tuple[str, str, str, bool], now: float
+    ) -> tuple[tuple[bytes, str] | None, tuple[bytes, str] | None]:
+        """The index row ``index`` (sql, pk, ck) and the row it names, inside one read transaction. The index
+        row's value (UTF-8) is the named row's last key part: ``named`` is (sql, head, other, in_partition), the
+        value appended after ``head`` (encoded parts before it, "" for none) to the partition key when
+        ``in_partition``, else to the clustering key, ``other`` the other half. ``(None, None)`` without an
+        index row, ``(index, None)`` when the named row is missing. Raises ``StoreReadError`` for an index value
+        that is not key text (not UTF-8, or a control character)."""
+
     def scan(
         self, sql: str, pk: str, now: float, after: str | None, before: str | None, limit: int
     ) -> list[tuple[str, bytes, str]]:

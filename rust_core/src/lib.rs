@@ -664,6 +664,19 @@ fn authorization_context_tail<'py>(
 
 /// Keyed reads of the embedded store's SQLite file that keep the GIL (see
 /// `store_reader.rs`): `get` and `scan` take the SQL text the store built.
+/// A keyed read's `(value, version)` as Python sees it.
+type Found<'py> = (Bound<'py, PyBytes>, String);
+/// A scanned row's `(clustering, value, version)` as Python sees it.
+type ScanRow<'py> = (String, Bound<'py, PyBytes>, String);
+
+fn found_py(py: Python<'_>, found: Option<store_reader::Found>) -> Option<Found<'_>> {
+    found.map(|(value, version)| (PyBytes::new(py, &value), version))
+}
+
+fn scan_row_py(py: Python<'_>, row: store_reader::ScanRow) -> ScanRow<'_> {
+    (row.clustering, PyBytes::new(py, &row.value), row.version)
+}
+
 #[pyclass(module = "crs._core", name = "StoreReader", frozen)]
 pub struct PyStoreReader {
     inner: store_reader::StoreReader,
@@ -686,28 +699,68 @@ impl PyStoreReader {
         pk: &str,
         ck: &str,
         now: f64,
-    ) -> PyResult<Option<(Bound<'py, PyBytes>, String)>> {
-        let found = self.inner.get(sql, pk, ck, now)?;
-        Ok(found.map(|(value, version)| (PyBytes::new(py, &value), version)))
+    ) -> PyResult<Option<Found<'py>>> {
+        Ok(found_py(py, self.inner.get(sql, pk, ck, now)?))
     }
 
     /// `get` of each `(sql, pk, ck)` in order, in one read transaction.
-    #[allow(clippy::type_complexity)]
     fn get_each<'py>(
         &self,
         py: Python<'py>,
         reads: Vec<(String, String, String)>,
         now: f64,
-    ) -> PyResult<Vec<Option<(Bound<'py, PyBytes>, String)>>> {
+    ) -> PyResult<Vec<Option<Found<'py>>>> {
         let borrowed: Vec<(&str, &str, &str)> = reads
             .iter()
             .map(|(sql, pk, ck)| (sql.as_str(), pk.as_str(), ck.as_str()))
             .collect();
         let found = self.inner.get_each(&borrowed, now)?;
-        Ok(found
-            .into_iter()
-            .map(|f| f.map(|(value, version)| (PyBytes::new(py, &value), version)))
-            .collect())
+        Ok(found.into_iter().map(|f| found_py(py, f)).collect())
+    }
+
+    /// `get_each` of `reads` and the rows of the scan `(sql, pk, limit)`
+    /// (binding pk, now, limit), in one read transaction.
+    fn get_each_scan<'py>(
+        &self,
+        py: Python<'py>,
+        reads: Vec<(String, String, String)>,
+        scan: (String, String, i64),
+        now: f64,
+    ) -> PyResult<(Vec<Option<Found<'py>>>, Vec<ScanRow<'py>>)> {
+        let borrowed: Vec<(&str, &str, &str)> = reads
+            .iter()
+            .map(|(sql, pk, ck)| (sql.as_str(), pk.as_str(), ck.as_str()))
+            .collect();
+        let (sql, pk, limit) = &scan;
+        let (found, rows) = self
+            .inner
+            .get_each_scan(&borrowed, (sql, pk, *limit), now)?;
+        Ok((
+            found.into_iter().map(|f| found_py(py, f)).collect(),
+            rows.into_iter().map(|r| scan_row_py(py, r)).collect(),
+        ))
+    }
+
+    /// The index row `index` (sql, pk, ck) and the row it names, in one read
+    /// transaction: `named` is (sql, head, other, in_partition) of
+    /// `store_reader::NamedKey`.
+    fn get_through<'py>(
+        &self,
+        py: Python<'py>,
+        index: (String, String, String),
+        named: (String, String, String, bool),
+        now: f64,
+    ) -> PyResult<(Option<Found<'py>>, Option<Found<'py>>)> {
+        let (sql, pk, ck) = &index;
+        let (named_sql, head, other, in_partition) = &named;
+        let named = store_reader::NamedKey {
+            sql: named_sql,
+            head,
+            other,
+            in_partition: *in_partition,
+        };
+        let (index, row) = self.inner.get_through((sql, pk, ck), &named, now)?;
+        Ok((found_py(py, index), found_py(py, row)))
     }
 
     /// `(clustering, value, version)` rows of one partition; `sql` binds
@@ -723,12 +776,9 @@ impl PyStoreReader {
         after: Option<&str>,
         before: Option<&str>,
         limit: i64,
-    ) -> PyResult<Vec<(String, Bound<'py, PyBytes>, String)>> {
+    ) -> PyResult<Vec<ScanRow<'py>>> {
         let rows = self.inner.scan(sql, pk, now, after, before, limit)?;
-        Ok(rows
-            .into_iter()
-            .map(|r| (r.clustering, PyBytes::new(py, &r.value), r.version))
-            .collect())
+        Ok(rows.into_iter().map(|r| scan_row_py(py, r)).collect())
     }
 
     /// Closes the connection; later reads raise `StoreReadError`.

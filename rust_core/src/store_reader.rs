@@ -68,6 +68,109 @@ fn bytes_at(row: &Row<'_>, i: usize) -> rusqlite::Result<Vec<u8>> {
     }
 }
 
+/// The separator of an encoded key's parts (`crs.storage.keys.SEPARATOR`).
+const SEPARATOR: char = '\x1f';
+
+/// The key of the row an index row names: `sql` reads it; the index row's
+/// value is appended as the last part of the partition key (`in_partition`)
+/// or of the clustering key, after `head` (the encoded parts before it, empty
+/// for none); `other` is the other half of the key, already encoded.
+#[derive(Debug, Clone, Copy)]
+pub struct NamedKey<'a> {
+    pub sql: &'a str,
+    pub head: &'a str,
+    pub other: &'a str,
+    pub in_partition: bool,
+}
+
+impl NamedKey<'_> {
+    /// `(pk, ck)` of the row whose last key part is `id`.
+    fn key(&self, id: &str) -> (String, String) {
+        let joined = if self.head.is_empty() {
+            id.to_owned()
+        } else {
+            format!("{}{SEPARATOR}{id}", self.head)
+        };
+        if self.in_partition {
+            (joined, self.other.to_owned())
+        } else {
+            (self.other.to_owned(), joined)
+        }
+    }
+}
+
+/// An index row's value as a key part: UTF-8 text without control characters.
+fn key_text(value: &[u8]) -> rusqlite::Result<&str> {
+    match std::str::from_utf8(value) {
+        Ok(text) if !text.chars().any(|c| c < ' ') => Ok(text),
+        _ => Err(rusqlite::Error::InvalidColumnType(
+            0,
+            "index value that is not key text".into(),
+            rusqlite::types::Type::Blob,
+        )),
+    }
+}
+
+/// The `(value, version)` of the one row `sql` selects for `(pk, ck, now)`.
+fn one(
+    conn: &Connection,
+    sql: &str,
+    pk: &str,
+    ck: &str,
+    now: f64,
+) -> rusqlite::Result<Option<Found>> {
+    conn.prepare_cached(sql)?
+        .query_row(params![pk, ck, now], |row| {
+            Ok((bytes_at(row, 0)?, row.get::<_, String>(1)?))
+        })
+        .optional()
+}
+
+/// [`one`] for each `(sql, pk, ck)`, in order.
+fn each(
+    conn: &Connection,
+    reads: &[(&str, &str, &str)],
+    now: f64,
+) -> rusqlite::Result<Vec<Option<Found>>> {
+    reads
+        .iter()
+        .map(|(sql, pk, ck)| one(conn, sql, pk, ck, now))
+        .collect()
+}
+
+/// The `(clustering, value, version)` rows `sql` selects for `bound`.
+fn rows(
+    conn: &Connection,
+    sql: &str,
+    bound: &[&dyn rusqlite::ToSql],
+) -> rusqlite::Result<Vec<ScanRow>> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let found = stmt.query_map(bound, |row| {
+        Ok(ScanRow {
+            clustering: row.get(0)?,
+            value: bytes_at(row, 1)?,
+            version: row.get(2)?,
+        })
+    })?;
+    found.collect()
+}
+
+/// `f` inside one read transaction: one snapshot of the file, and SQLite's
+/// shared WAL lock taken once rather than once per statement. The transaction
+/// ends whether `f` succeeds or not (a read transaction has nothing to keep:
+/// ending it can only fail if it never began).
+fn in_transaction<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    let outcome = f(conn);
+    let ended = conn.prepare_cached("COMMIT")?.execute([]);
+    let value = outcome?;
+    ended?;
+    Ok(value)
+}
+
 impl StoreReader {
     /// Opens the existing store file `path` with a page cache of `cache_kib` KiB.
     pub fn open(path: &Path, cache_kib: u32) -> Result<Self> {
@@ -103,43 +206,58 @@ impl StoreReader {
         ck: &str,
         now: f64,
     ) -> Result<Option<(Vec<u8>, String)>> {
-        self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(sql)?;
-            stmt.query_row(params![pk, ck, now], |row| {
-                Ok((bytes_at(row, 0)?, row.get::<_, String>(1)?))
-            })
-            .optional()
-        })
+        self.with_conn(|conn| one(conn, sql, pk, ck, now))
     }
 
     /// One `get` per `(sql, pk, ck)`, in order, inside one read transaction:
     /// the rows of one snapshot of the file, and SQLite's shared WAL lock taken
     /// once for the batch rather than once per statement.
     pub fn get_each(&self, reads: &[(&str, &str, &str)], now: f64) -> Result<Vec<Option<Found>>> {
+        self.with_conn(|conn| in_transaction(conn, |conn| each(conn, reads, now)))
+    }
+
+    /// The keyed reads of `reads` and the rows of one partition scan (`scan`,
+    /// bound as for [`StoreReader::scan`] without bounds: pk, now, limit), in
+    /// one read transaction: two independent reads of one step of a lookup,
+    /// from one snapshot.
+    pub fn get_each_scan(
+        &self,
+        reads: &[(&str, &str, &str)],
+        scan: (&str, &str, i64),
+        now: f64,
+    ) -> Result<(Vec<Option<Found>>, Vec<ScanRow>)> {
+        let (sql, pk, limit) = scan;
         self.with_conn(|conn| {
-            conn.prepare_cached("BEGIN")?.execute([])?;
-            let mut found = Vec::with_capacity(reads.len());
-            let mut outcome = Ok(());
-            for (sql, pk, ck) in reads {
-                let one = conn.prepare_cached(sql).and_then(|mut stmt| {
-                    stmt.query_row(params![pk, ck, now], |row| {
-                        Ok((bytes_at(row, 0)?, row.get::<_, String>(1)?))
-                    })
-                    .optional()
-                });
-                match one {
-                    Ok(row) => found.push(row),
-                    Err(e) => {
-                        outcome = Err(e);
-                        break;
-                    }
-                }
-            }
-            // A read transaction has nothing to keep: ending it can only fail if it never began.
-            let ended = conn.prepare_cached("COMMIT")?.execute([]);
-            outcome?;
-            ended?;
-            Ok(found)
+            in_transaction(conn, |conn| {
+                let found = each(conn, reads, now)?;
+                Ok((found, rows(conn, sql, &[&pk, &now, &limit])?))
+            })
+        })
+    }
+
+    /// An index row (`index`: sql, pk, ck) and the row it names (`named`), in
+    /// one read transaction. The index row's value is the UTF-8 text of the
+    /// named row's last key part; `Ok((None, None))` when there is no index
+    /// row, `Ok((Some(_), None))` when the named row is missing. An index
+    /// value that is not key text (not UTF-8, or a control character, which no
+    /// encoded key part holds) is a `Store` error.
+    pub fn get_through(
+        &self,
+        index: (&str, &str, &str),
+        named: &NamedKey<'_>,
+        now: f64,
+    ) -> Result<(Option<Found>, Option<Found>)> {
+        self.with_conn(|conn| {
+            in_transaction(conn, |conn| {
+                let (sql, pk, ck) = index;
+                let Some(found) = one(conn, sql, pk, ck, now)? else {
+                    return Ok((None, None));
+                };
+                let id = key_text(&found.0)?;
+                let (pk, ck) = named.key(id);
+                let row = one(conn, named.sql, &pk, &ck, now)?;
+                Ok((Some(found), row))
+            })
         })
     }
 
@@ -156,7 +274,6 @@ impl StoreReader {
         limit: i64,
     ) -> Result<Vec<ScanRow>> {
         self.with_conn(|conn| {
-            let mut stmt = conn.prepare_cached(sql)?;
             let mut bound: Vec<&dyn rusqlite::ToSql> = vec![&pk, &now];
             if let Some(a) = after.as_ref() {
                 bound.push(a);
@@ -165,14 +282,7 @@ impl StoreReader {
                 bound.push(b);
             }
             bound.push(&limit);
-            let rows = stmt.query_map(bound.as_slice(), |row| {
-                Ok(ScanRow {
-                    clustering: row.get(0)?,
-                    value: bytes_at(row, 1)?,
-                    version: row.get(2)?,
-                })
-            })?;
-            rows.collect()
+            rows(conn, sql, &bound)
         })
     }
 
@@ -263,6 +373,86 @@ mod tests {
         );
         assert_eq!(r.get_each(&reads[..1], 1.0).unwrap().len(), 1);
         assert!(r.get(GET, "p", "a", 1.0).unwrap().is_some());
+    }
+
+    #[test]
+    fn get_each_scan_reads_both_from_one_transaction() {
+        let (_dir, r) = store();
+        let all = "SELECT ck, value, version FROM t WHERE pk=? AND (expires_at IS NULL OR expires_at > ?) \
+                   ORDER BY ck LIMIT ?";
+        let (found, rows) = r
+            .get_each_scan(&[(GET, "q", ""), (GET, "p", "z")], (all, "p", 10), 11.0)
+            .unwrap();
+        assert_eq!(found, vec![Some((vec![0], "v4".into())), None]);
+        let cks: Vec<&str> = rows.iter().map(|x| x.clustering.as_str()).collect();
+        assert_eq!(cks, ["a", "c"], "b expired at 11.0");
+        assert!(r.get_each_scan(&[], ("SELECT nope", "p", 1), 1.0).is_err());
+        assert!(
+            r.get(GET, "p", "a", 1.0).unwrap().is_some(),
+            "the failed read ended its transaction"
+        );
+    }
+
+    #[test]
+    fn get_through_follows_an_index_row_to_the_row_it_names() {
+        let dir = tempdir::Dir::new();
+        let path = dir.path().join("s.db");
+        let w = Connection::open(&path).unwrap();
+        w.execute_batch(
+            "PRAGMA journal_mode=WAL; CREATE TABLE t (pk TEXT NOT NULL, ck TEXT NOT NULL, version TEXT NOT NULL, \
+             value BLOB NOT NULL, expires_at REAL, PRIMARY KEY (pk, ck)) WITHOUT ROWID; \
+             INSERT INTO t VALUES ('ix\x1ftok', '', 'i1', CAST('c7' AS BLOB), NULL), \
+             ('ix\x1fgone', '', 'i2', CAST('c9' AS BLOB), NULL), \
+             ('ix\x1fbad', '', 'i3', x'63ff', NULL), ('ix\x1fctl', '', 'i4', x'630a', NULL), \
+             ('ten\x1fc7', '', 'v7', x'7b7d', NULL), ('acct', 'ten\x1fc7', 'v8', x'5b5d', NULL);",
+        )
+        .unwrap();
+        let r = StoreReader::open(&path, 1024).unwrap();
+        let by_id = NamedKey {
+            sql: GET,
+            head: "ten",
+            other: "",
+            in_partition: true,
+        };
+        let (index, row) = r.get_through((GET, "ix\x1ftok", ""), &by_id, 1.0).unwrap();
+        assert_eq!(index, Some((b"c7".to_vec(), "i1".into())));
+        assert_eq!(row, Some((b"{}".to_vec(), "v7".into())));
+        let clustered = NamedKey {
+            sql: GET,
+            head: "ten",
+            other: "acct",
+            in_partition: false,
+        };
+        let (_, row) = r
+            .get_through((GET, "ix\x1ftok", ""), &clustered, 1.0)
+            .unwrap();
+        assert_eq!(row, Some((b"[]".to_vec(), "v8".into())));
+        let bare = NamedKey { head: "", ..by_id };
+        assert_eq!(
+            r.get_through((GET, "ix\x1ftok", ""), &bare, 1.0).unwrap().1,
+            None
+        );
+        assert_eq!(
+            r.get_through((GET, "ix\x1fnone", ""), &by_id, 1.0).unwrap(),
+            (None, None)
+        );
+        let (index, row) = r.get_through((GET, "ix\x1fgone", ""), &by_id, 1.0).unwrap();
+        assert_eq!(
+            (index.map(|f| f.1), row),
+            (Some("i2".into()), None),
+            "index row without its row"
+        );
+        for not_text in ["ix\x1fbad", "ix\x1fctl"] {
+            let err = r.get_through((GET, not_text, ""), &by_id, 1.0).unwrap_err();
+            assert!(
+                matches!(&err, CoreError::Store(m) if m.contains("not key text")),
+                "{err:?}"
+            );
+        }
+        assert!(
+            r.get(GET, "ten\x1fc7", "", 1.0).unwrap().is_some(),
+            "transactions ended"
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ from crs.storage.base import (
     NotExists,
     Put,
     Record,
+    Store,
     StoreUnavailable,
     Table,
     VersionIs,
@@ -95,6 +96,70 @@ def test_get_each_honours_expiry(store: EmbeddedStore, clock: FakeClock) -> None
     assert run(store.get_each([(TINY_TTL, ("k",)), (THINGS, ("acme", "a"))]))[0] is not None
     clock.now += 1.0
     assert run(store.get_each([(TINY_TTL, ("k",)), (THINGS, ("acme", "a"))])) == [None, Record(b"A", "va")]
+
+
+INDEX = Table("things_by_code", ("tenant", "code"), (), "test: an index naming a thing by its id")
+OWNED = Table("owned_by_tenant", ("tenant",), ("owner", "id"), "test: an index naming a clustered row")
+
+
+def _index_data(store: EmbeddedStore) -> None:
+    apply(
+        store,
+        put(THINGS, ("acme", "t1"), b"thing one", "vt"),
+        put(INDEX, ("acme", "c1"), b"t1", "vi"),
+        put(INDEX, ("acme", "dangling"), b"t9", "vd"),
+        put(OWNED, ("acme", "o", "t1"), b"owned one", "vo"),
+    )
+
+
+@pytest.fixture
+def indexed(tmp_path: Path) -> Iterator[EmbeddedStore]:
+    s = EmbeddedStore(tmp_path / "crs.db", (*TABLES, INDEX, OWNED))
+    _index_data(s)
+    yield s
+    run(s.close())
+
+
+def test_get_through_follows_the_index_row_like_the_interface_default(indexed: EmbeddedStore) -> None:
+    """The embedded store answers both reads in one _core call; ``Store.get_through`` (what Cassandra runs) in
+    two: the answers agree, for a row in the partition key and one in the clustering key."""
+    cases = [
+        ((INDEX, ("acme", "c1"), THINGS, ("acme",)), (Record(b"t1", "vi"), Record(b"thing one", "vt"))),
+        ((INDEX, ("acme", "c1"), OWNED, ("acme", "o")), (Record(b"t1", "vi"), Record(b"owned one", "vo"))),
+        ((INDEX, ("acme", "dangling"), THINGS, ("acme",)), (Record(b"t9", "vd"), None)),
+        ((INDEX, ("acme", "none"), THINGS, ("acme",)), (None, None)),
+        ((INDEX, ("other", "c1"), THINGS, ("other",)), (None, None)),
+    ]
+    for args, expected in cases:
+        assert run(indexed.get_through(*args)) == expected, args
+        assert run(Store.get_through(indexed, *args)) == expected, args
+
+
+def test_get_through_checks_shapes_and_refuses_an_index_value_that_is_not_key_text(indexed: EmbeddedStore) -> None:
+    with pytest.raises(ValueError, match="things_by_id: key has 3 parts"):
+        run(indexed.get_through(INDEX, ("acme", "c1"), THINGS, ("acme", "x")))
+    with pytest.raises(ValueError):
+        run(indexed.get_through(INDEX, ("acme",), THINGS, ("acme",)))
+    for bad in (b"t\n1", b"\xfft1"):
+        apply(indexed, put(INDEX, ("acme", "bad"), bad, "vb"))
+        for read in (indexed.get_through, lambda *a: Store.get_through(indexed, *a)):
+            with pytest.raises(StoreUnavailable, match="not key text") as caught:
+                run(read(INDEX, ("acme", "bad"), THINGS, ("acme",)))
+            assert "t\n1" not in str(caught.value)
+
+
+def test_get_each_and_scan_answers_both_like_the_interface_default(indexed: EmbeddedStore) -> None:
+    _fill_items(indexed, "o", ["a", "b", "c"])
+    reads = [(THINGS, ("acme", "t1")), (INDEX, ("acme", "none"))]
+    found, rows = run(indexed.get_each_and_scan(reads, ITEMS, ("o",), limit=2))
+    assert found == [Record(b"thing one", "vt"), None]
+    assert [(r.clustering, r.record.value) for r in rows] == [(("a",), b"a"), (("b",), b"b")]
+    assert run(Store.get_each_and_scan(indexed, reads, ITEMS, ("o",), limit=2)) == (found, rows)
+    assert run(indexed.get_each_and_scan([], ITEMS, ("nobody",), limit=5)) == ([], [])
+    with pytest.raises(ValueError):
+        run(indexed.get_each_and_scan(reads, ITEMS, ("o", "extra"), limit=2))
+    with pytest.raises(ValueError):
+        run(indexed.get_each_and_scan([(THINGS, ("acme",))], ITEMS, ("o",), limit=2))
 
 
 def test_key_shape_is_checked(store: EmbeddedStore) -> None:
@@ -395,7 +460,7 @@ def test_reads_see_what_another_process_committed(tmp_path: Path) -> None:
         run(other.close())
 
 
-def test_a_busy_file_is_read_on_the_path_that_waits_without_the_gil(store: EmbeddedStore) -> None:
+def test_a_busy_file_is_read_on_the_path_that_waits_without_the_gil(indexed: EmbeddedStore) -> None:
     """The _core reader keeps the GIL, so it waits only 20 ms for a lock and then raises StoreBusyError; the read
     is retried on Python's sqlite3, which waits with the GIL released. A WAL reader is almost never refused a
     lock (another connection in exclusive locking mode, WAL recovery), which cannot be timed for a test: the
@@ -409,8 +474,9 @@ def test_a_busy_file_is_read_on_the_path_that_waits_without_the_gil(store: Embed
             self.calls += 1
             raise StoreBusyError("store read: database is locked")
 
-        scan = get
+        scan = get_each = get_each_scan = get_through = get
 
+    store = indexed
     apply(store, put(THINGS, ("acme", "t"), b"value", "v1"))
     _fill_items(store, "o", ["a", "b"])
     real, busy = store._fast, Busy()
@@ -420,7 +486,14 @@ def test_a_busy_file_is_read_on_the_path_that_waits_without_the_gil(store: Embed
         assert run(store.get(THINGS, ("acme", "missing"))) is None
         rows = run(store.scan(ITEMS, ("o",), after=("a",), limit=10))
         assert [(r.clustering, r.record.value) for r in rows] == [(("b",), b"b")]
-        assert busy.calls == 3
+        assert run(store.get_each([(THINGS, ("acme", "t")), (THINGS, ("acme", "x"))])) == [Record(b"value", "v1"), None]
+        found, rows = run(store.get_each_and_scan([(THINGS, ("acme", "t"))], ITEMS, ("o",), limit=1))
+        assert (found, [r.record.value for r in rows]) == ([Record(b"value", "v1")], [b"a"])
+        assert run(store.get_through(INDEX, ("acme", "c1"), THINGS, ("acme",))) == (
+            Record(b"t1", "vi"),
+            Record(b"thing one", "vt"),
+        )
+        assert busy.calls == 10  # every _core read refused, the fallbacks' own reads (``get``, ``scan``) too
     finally:
         store._fast = real
 
@@ -434,6 +507,10 @@ def test_a_failed_read_is_store_unavailable(store: EmbeddedStore) -> None:
     assert "secret-id" not in str(caught.value)
     with pytest.raises(StoreUnavailable):
         run(store.scan(ITEMS, ("o",), limit=1))
+    with pytest.raises(StoreUnavailable):
+        run(store.get_each_and_scan([(THINGS, ("acme", "secret-id"))], ITEMS, ("o",), limit=1))
+    with pytest.raises(StoreUnavailable):
+        run(store.get_through(THINGS, ("acme", "secret-id"), THINGS, ("acme",)))
 
 
 # --------------------------------------------------------------------------- concurrency

@@ -61,6 +61,34 @@ class ObservedStore(Store):
         tables = ",".join(sorted({table.name for table, _ in reads}))
         return await self._run(tables, "get_each", lambda: self.inner.get_each(reads))
 
+    async def get_each_and_scan(
+        self, reads: Sequence[tuple[Table, Key]], table: Table, partition: Key, *, limit: int
+    ) -> tuple[list[Record | None], list[Row]]:
+        # Every lookup's account step: the steps of ``_run``, without its closure; labelled with the tables read.
+        tables = ",".join(sorted({t.name for t, _ in reads} | {table.name}))
+        started = _check_deadline(tables, "get_each_and_scan")
+        try:
+            return await self.inner.get_each_and_scan(reads, table, partition, limit=limit)
+        except Exception:
+            metrics.STORE_ERRORS.labels(table=tables, op="get_each_and_scan").inc()
+            raise
+        finally:
+            metrics.store_op_done(tables, "get_each_and_scan", time.perf_counter() - started)
+
+    async def get_through(
+        self, index: Table, index_key: Key, table: Table, key_head: Key
+    ) -> tuple[Record | None, Record | None]:
+        # Every lookup's first step: as above; labelled "index>table".
+        label = f"{index.name}>{table.name}"
+        started = _check_deadline(label, "get_through")
+        try:
+            return await self.inner.get_through(index, index_key, table, key_head)
+        except Exception:
+            metrics.STORE_ERRORS.labels(table=label, op="get_through").inc()
+            raise
+        finally:
+            metrics.store_op_done(label, "get_through", time.perf_counter() - started)
+
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
         return await self._run(table.name, "get_many", lambda: self.inner.get_many(table, keys))
 

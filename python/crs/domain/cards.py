@@ -28,11 +28,22 @@ from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
 from crs.domain.records import AccountRecord, CardRecord, CustomerRecord, build, decode, encode, loads, now_us
-from crs.domain.relationships import Relationships
+from crs.domain.relationships import OWNERS_READ, Relationships, owners_in
 from crs.domain.validation import MAX_REASON, check_text
 from crs.domain.vault import Vault, entry_from_sealed, entry_writes
 from crs.storage import schema
-from crs.storage.base import ConditionFailed, NotExists, Put, Store, VersionIs, Write
+from crs.storage.base import (
+    ConditionFailed,
+    Key,
+    NotExists,
+    Put,
+    Record,
+    Store,
+    Table,
+    VersionIs,
+    Write,
+    index_key_text,
+)
 
 ACTIVE, BLOCKED, LOST, STOLEN, EXPIRED, CLOSED = 1, 2, 3, 4, 5, 6
 _HEX = frozenset("0123456789abcdef")
@@ -246,28 +257,46 @@ class Cards:
         cards = await self.get_many(tenant, [str(i) for i in ids])
         return cards, (self._pages.encode(q, list(nxt)) if nxt else "")
 
-    async def card_id_for(self, tenant: str, *, pan: str = "", token: str = "", fingerprint: str = "") -> str:
-        """The id of the card registered for a PAN, a vault token or a card fingerprint (the first one set)."""
+    def _card_index(self, tenant: str, pan: str, token: str, fingerprint: str) -> tuple[Table, Key, str]:
+        """The index row naming the card for a PAN, a vault token or a card fingerprint (the first one set), and
+        what the caller gave (for NOT_FOUND)."""
         if pan:
-            card_id = await self._card_id_by_fingerprint(tenant, self._vault.fingerprint(tenant, pan))
-            what = "PAN"
-        elif token:
+            return schema.cards_by_fingerprint, (tenant, self._vault.fingerprint(tenant, pan)), "PAN"
+        if token:
             if not is_token_shaped(token):
                 raise InvalidArgument.of("token", "is not a CRS card token", "INVALID_TOKEN")
-            stored = await self._store.get(schema.cards_by_token, (tenant, token))
-            card_id, what = (stored.value.decode() if stored else None), "token"
-        elif fingerprint:
+            return schema.cards_by_token, (tenant, token), "token"
+        if fingerprint:
             if len(fingerprint) != 64 or not set(fingerprint) <= _HEX:
                 raise InvalidArgument.of("card_fingerprint", "must be 64 lowercase hexadecimal characters")
-            card_id, what = await self._card_id_by_fingerprint(tenant, fingerprint), "fingerprint"
-        else:
-            raise InvalidArgument.of("key", "set pan or token")
-        if card_id is None:
-            raise NotFound(f"no card is registered for this {what}", "NOT_FOUND", {}, "crs.v1/Card", "")
-        return card_id
+            return schema.cards_by_fingerprint, (tenant, fingerprint), "fingerprint"
+        raise InvalidArgument.of("key", "set pan or token")
+
+    async def card_id_for(self, tenant: str, *, pan: str = "", token: str = "", fingerprint: str = "") -> str:
+        """The id of the card registered for a PAN, a vault token or a card fingerprint (the first one set)."""
+        index, key, what = self._card_index(tenant, pan, token, fingerprint)
+        stored = await self._store.get(index, key)
+        if stored is None:
+            raise _no_card(what)
+        return index_key_text(index, stored.value)
+
+    async def card_for(
+        self, tenant: str, *, pan: str = "", token: str = "", fingerprint: str = ""
+    ) -> tuple[bytes, dict[str, Any]]:
+        """``load_card(card_id_for(...))`` in one store call (the index row and the card it names): the card
+        as stored and its fields parsed; NOT_FOUND when no card is registered for the key, or when the index
+        names a card that is not there."""
+        index, key, what = self._card_index(tenant, pan, token, fingerprint)
+        found, card = await self._store.get_through(index, key, schema.cards_by_id, (tenant,))
+        if found is None:
+            raise _no_card(what)
+        if card is None:
+            name = Name(tenant, "cards", index_key_text(index, found.value))
+            raise NotFound(f"{name} not found", "NOT_FOUND", {}, "crs.v1/Card", str(name))
+        return card.value, loads(card.value)
 
     async def lookup(self, tenant: str, pan: str, token: str) -> CardLookup:
-        return await self.lookup_by_id(tenant, await self.card_id_for(tenant, pan=pan, token=token))
+        return await self._lookup_of(tenant, *await self.card_for(tenant, pan=pan, token=token))
 
     async def owners_by_fingerprint(self, tenant: str, fingerprint: str) -> list[CustomerRecord]:
         """SearchCustomers by card fingerprint: the cardholder and the owners of the card's account."""
@@ -282,16 +311,30 @@ class Cards:
         card_json = await load_json(self._store, schema.cards_by_id, Name(tenant, "cards", card_id), "crs.v1/Card")
         return card_json, loads(card_json)
 
-    async def owners_of_account(self, tenant: str, account_id: str) -> list[str]:
-        """The ids of the account's owners (OWNER, JOINT_OWNER), in relationship order."""
-        return await self._relationships.owners_of_account(tenant, account_id)
+    async def account_and_owners(
+        self, tenant: str, account_id: str, *, also: Sequence[tuple[Table, Key]] = ()
+    ) -> tuple[list[Record | None], list[str]]:
+        """The account's row, then the rows of ``also``, and the ids of the account's owners (OWNER,
+        JOINT_OWNER) in relationship order: one store call."""
+        found, rows = await self._store.get_each_and_scan(
+            [(schema.accounts_by_id, (tenant, account_id)), *also],
+            schema.relationships_by_account,
+            (tenant, account_id),
+            limit=OWNERS_READ,
+        )
+        return found, owners_in(rows)
 
     async def lookup_by_id(self, tenant: str, card_id: str) -> CardLookup:
-        card_json, fields = await self.load_card(tenant, card_id)
+        return await self._lookup_of(tenant, *await self.load_card(tenant, card_id))
+
+    async def _lookup_of(self, tenant: str, card_json: bytes, fields: dict[str, Any]) -> CardLookup:
         account_id, holder = fields["account_id"], fields["customer_id"]
-        stored_account = await self._store.get(schema.accounts_by_id, (tenant, account_id))
-        owner_ids = await self._relationships.owners_of_account(tenant, account_id)
+        (stored_account,), owner_ids = await self.account_and_owners(tenant, account_id)
         if holder not in owner_ids:
             owner_ids.append(holder)
         owners_json = await load_many_json(self._store, schema.customers_by_id, tenant, owner_ids)
         return CardLookup(fields, card_json, stored_account.value if stored_account else None, owners_json, owner_ids)
+
+
+def _no_card(what: str) -> NotFound:
+    return NotFound(f"no card is registered for this {what}", "NOT_FOUND", {}, "crs.v1/Card", "")

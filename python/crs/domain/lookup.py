@@ -1,9 +1,10 @@
 """GetAuthorizationContext: the switch's one call in the authorization window.
 
-Four steps of store reads, each step's reads independent of each other (one ``Store.get_each`` call, concurrent
-on Cassandra, one snapshot on the embedded store): the card index (token or fingerprint); the card; the account,
-the cardholder's cluster assignment and the account's relationships; then the owners' customer records, the
-other owners' cluster assignments, the cardholder's cluster, its velocity row and the preference rows. The risk
+Three store calls, each answered from one snapshot on the embedded store (reads of one call that do not depend
+on each other are concurrent on Cassandra): the card index (token or fingerprint) and the card it names
+(``Store.get_through``); the account, the cardholder's cluster assignment and the account's relationships
+(``Store.get_each_and_scan``); then the owners' customer records, the other owners' cluster assignments, the
+cardholder's cluster, its velocity row and the preference rows (``Store.get_each``). The risk
 summary is computed from the velocity row, the cluster row and the card. Nothing here writes.
 """
 
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from crs.domain import reads
 from crs.domain.cards import CardLookup, Cards
 from crs.domain.checkout.methods import PaymentPreferences
 from crs.domain.clusters.records import ACTIVE, ClusterRecord, Membership
@@ -52,13 +52,10 @@ class Lookup:
     ) -> AuthorizationContext:
         if not (token or pan or fingerprint):
             raise InvalidArgument.of("key", "set token, pan or card_fingerprint")
-        card_id = await self._cards.card_id_for(tenant, pan=pan, token=token, fingerprint=fingerprint)
-        card_json, fields = await self._cards.load_card(tenant, card_id)
+        card_json, fields = await self._cards.card_for(tenant, pan=pan, token=token, fingerprint=fingerprint)
         account_id, holder = fields["account_id"], fields["customer_id"]
-        (stored_account, holder_membership), owner_ids = await reads.both(
-            self._store,
-            self._store.get_each([(schema.accounts_by_id, (tenant, account_id)), _membership(tenant, holder)]),
-            self._cards.owners_of_account(tenant, account_id),
+        (stored_account, holder_membership), owner_ids = await self._cards.account_and_owners(
+            tenant, account_id, also=[_membership(tenant, holder)]
         )
         if holder not in owner_ids:
             owner_ids.append(holder)

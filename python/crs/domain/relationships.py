@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from crs.domain import listing
 from crs.domain.context import CallContext
 from crs.domain.errors import AlreadyExists, FailedPrecondition, InvalidArgument, NotFound, Violations
@@ -11,7 +13,7 @@ from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
 from crs.domain.records import AccountRecord, RelationshipRecord, decode, encode, loads, now_us
 from crs.storage import schema
-from crs.storage.base import ConditionFailed, Delete, NotExists, Put, Record, Store, Write
+from crs.storage.base import ConditionFailed, Delete, NotExists, Put, Record, Row, Store, Write
 
 OWNER, JOINT_OWNER, AUTHORIZED_USER, BENEFICIARY, POWER_OF_ATTORNEY = 1, 2, 3, 4, 5
 ACCOUNT_ROLES = range(1, 6)
@@ -158,12 +160,16 @@ class Relationships:
         items, nxt = await listing.list_partition(self._store, table, partition, after, n, keep)
         return items, (self._pages.encode(q, list(nxt)) if nxt else "")
 
-    async def owners_of_account(self, tenant: str, account_id: str, limit: int = 100) -> list[str]:
-        rows = await self._store.scan(schema.relationships_by_account, (tenant, account_id), limit=limit)
-        out = []
-        for row in rows:
-            rel = loads(row.record.value)  # two fields of the record: no RelationshipRecord built
-            customer_id = rel["customer_id"]
-            if rel.get("account_role", 0) in (OWNER, JOINT_OWNER) and customer_id not in out:
-                out.append(customer_id)
-        return out
+
+OWNERS_READ = 100  # relationships of an account read to find its owners
+
+
+def owners_in(rows: Sequence[Row]) -> list[str]:
+    """The owners' (OWNER, JOINT_OWNER) customer ids among an account's relationship rows, in their order."""
+    out = []
+    for row in rows:
+        rel = loads(row.record.value)  # two fields of the record: no RelationshipRecord built
+        customer_id = rel["customer_id"]
+        if rel.get("account_role", 0) in (OWNER, JOINT_OWNER) and customer_id not in out:
+            out.append(customer_id)
+    return out

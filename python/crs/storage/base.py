@@ -102,6 +102,18 @@ class StoreUnavailable(Exception):
     """The store cannot serve the request now (no quorum, closed, timed out)."""
 
 
+def index_key_text(index: Table, value: bytes) -> str:
+    """An index row's value as the key part it holds: UTF-8 text without control characters (which no encoded
+    key part holds); ``StoreUnavailable`` otherwise, naming the index, never the value."""
+    try:
+        text = value.decode()
+    except UnicodeDecodeError:
+        text = "\x00"
+    if not text.isprintable() and any(c < " " for c in text):
+        raise StoreUnavailable(f"store read failed: {index.name} holds an index value that is not key text")
+    return text
+
+
 class Store(abc.ABC):
     """A backend. Implementations: ``EmbeddedStore`` (SQLite, WAL) and ``CassandraStore``."""
 
@@ -124,6 +136,30 @@ class Store(abc.ABC):
         if self.inline_reads:
             return [await self.get(table, key) for table, key in reads]
         return list(await asyncio.gather(*(self.get(table, key) for table, key in reads)))
+
+    async def get_each_and_scan(
+        self, reads: Sequence[tuple[Table, Key]], table: Table, partition: Key, *, limit: int
+    ) -> tuple[list[Record | None], list[Row]]:
+        """``get_each(reads)`` and ``scan(table, partition, limit=limit)``, the independent reads of one step of
+        a lookup, in one call: concurrent where reads are network trips; the embedded store answers both from
+        one snapshot."""
+        if self.inline_reads:
+            return await self.get_each(reads), await self.scan(table, partition, limit=limit)
+        found, rows = await asyncio.gather(self.get_each(reads), self.scan(table, partition, limit=limit))
+        return found, rows
+
+    async def get_through(
+        self, index: Table, index_key: Key, table: Table, key_head: Key
+    ) -> tuple[Record | None, Record | None]:
+        """An index row and the row it names: the index row's value is the UTF-8 text of the last part of a key
+        of ``table`` whose other parts are ``key_head`` (``cards_by_token`` -> ``cards_by_id``). ``(None, None)``
+        without an index row; ``(index row, None)`` when the row it names is missing. Two reads in turn (the
+        second needs the first's value); the embedded store answers both from one snapshot. Raises
+        ``StoreUnavailable`` for an index value that is not key text (not UTF-8, or a control character)."""
+        found = await self.get(index, index_key)
+        if found is None:
+            return None, None
+        return found, await self.get(table, (*key_head, index_key_text(index, found.value)))
 
     @abc.abstractmethod
     async def scan(

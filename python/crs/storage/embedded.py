@@ -130,12 +130,7 @@ class EmbeddedStore(Store):
         return None if found is None else Record(found[0], found[1])
 
     async def get_each(self, reads: Sequence[tuple[Table, Key]]) -> list[Record | None]:
-        batch: list[tuple[str, str, str]] = []
-        for table, key in reads:
-            sql, n, parts = self._get_plan[table.name]
-            if len(key) != parts:
-                table.split(key)  # raises the key-shape error
-            batch.append((sql, encode_key(key[:n]), encode_key(key[n:])))
+        batch = self._batch(reads)
         now = time.time()
         self._check_open()
         try:
@@ -148,6 +143,60 @@ class EmbeddedStore(Store):
         except StoreReadError as e:
             raise StoreUnavailable(f"store read failed: {e}") from e
         return [None if f is None else Record(f[0], f[1]) for f in found]
+
+    def _batch(self, reads: Sequence[tuple[Table, Key]]) -> list[tuple[str, str, str]]:
+        batch: list[tuple[str, str, str]] = []
+        for table, key in reads:
+            sql, n, parts = self._get_plan[table.name]
+            if len(key) != parts:
+                table.split(key)  # raises the key-shape error
+            batch.append((sql, encode_key(key[:n]), encode_key(key[n:])))
+        return batch
+
+    async def get_each_and_scan(
+        self, reads: Sequence[tuple[Table, Key]], table: Table, partition: Key, *, limit: int
+    ) -> tuple[list[Record | None], list[Row]]:
+        batch = self._batch(reads)
+        if len(partition) != len(table.partition_key):
+            raise ValueError(f"{table.name}: partition has {len(partition)} parts, expected {len(table.partition_key)}")
+        sql = self._scan_sql[(table.name, False, False)]
+        pk, now = encode_key(partition), time.time()
+        self._check_open()
+        try:
+            found, rows = self._fast.get_each_scan(batch, (sql, pk, limit), now)
+        except StoreBusyError:  # as in ``get``: each read on the path that waits without the GIL
+            return await self.get_each(reads), await self.scan(table, partition, limit=limit)
+        except StoreReadError as e:
+            raise StoreUnavailable(f"store read failed: {e}") from e
+        return (
+            [None if f is None else Record(f[0], f[1]) for f in found],
+            [Row(_decode_clustering(table, ck), Record(value, version)) for ck, value, version in rows],
+        )
+
+    async def get_through(
+        self, index: Table, index_key: Key, table: Table, key_head: Key
+    ) -> tuple[Record | None, Record | None]:
+        (index_read,) = self._batch([(index, index_key)])
+        sql, n, parts = self._get_plan[table.name]
+        if len(key_head) + 1 != parts:
+            raise ValueError(f"{table.name}: key has {len(key_head) + 1} parts, expected {parts}")
+        in_partition = len(key_head) < n  # the index value is the partition key's last part
+        if in_partition:
+            named = (sql, encode_key(key_head), "", True)
+        else:
+            named = (sql, encode_key(key_head[n:]), encode_key(key_head[:n]), False)
+        now = time.time()
+        self._check_open()
+        try:
+            found, row = self._fast.get_through(index_read, named, now)
+        except StoreBusyError:  # as in ``get``: both reads on the path that waits without the GIL
+            return await super().get_through(index, index_key, table, key_head)
+        except StoreReadError as e:
+            raise StoreUnavailable(f"store read failed: {e}") from e
+        return (
+            None if found is None else Record(found[0], found[1]),
+            None if row is None else Record(row[0], row[1]),
+        )
 
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
         if len(keys) <= _INLINE_KEYS:
