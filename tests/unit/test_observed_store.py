@@ -11,6 +11,7 @@ import pytest
 from crs.api import metrics
 from crs.api.call import DEADLINE, DeadlineExceeded
 from crs.api.observed_store import ObservedStore
+from crs.storage import schema
 from crs.storage.base import NotExists, Put
 from crs.storage.embedded import EmbeddedStore
 from crs.storage.schema import ALL_TABLES
@@ -59,5 +60,36 @@ def test_store_errors_are_counted_but_lost_conditions_are_not(tmp_path: Path) ->
         with pytest.raises(Exception, match="closed"):
             await store.apply([Put(TABLE, KEY, b"v", "2")])
         assert errors._value.get() == before + 1  # type: ignore[attr-defined]
+
+    asyncio.run(run())
+
+
+def test_grouped_reads_are_one_timed_operation_each_and_stop_at_a_passed_deadline(tmp_path: Path) -> None:
+    """``get_through`` and ``get_each_and_scan``: one store operation each in the metrics (labelled with the tables
+    they read), checked against the caller's deadline before they start."""
+    index, named = schema.cards_by_token, schema.cards_by_id
+    scanned = schema.relationships_by_account
+
+    async def run() -> None:
+        store = ObservedStore(EmbeddedStore(tmp_path / "crs.db"))
+        through = metrics.STORE_DURATION.labels(table="cards_by_token>cards_by_id", op="get_through")
+        grouped = metrics.STORE_DURATION.labels(table="accounts_by_id,relationships_by_account", op="get_each_and_scan")
+        counts = through._sum, grouped._sum  # type: ignore[attr-defined]
+        before = [c.get() for c in counts]
+        assert await store.get_through(index, ("t", "tok"), named, ("t",)) == (None, None)
+        assert await store.get_each_and_scan([(schema.accounts_by_id, ("t", "a"))], scanned, ("t", "a"), limit=5) == (
+            [None],
+            [],
+        )
+        assert all(c.get() > b for c, b in zip(counts, before, strict=True))
+        token = DEADLINE.set(time.monotonic() - 0.001)
+        try:
+            with pytest.raises(DeadlineExceeded):
+                await store.get_through(index, ("t", "tok"), named, ("t",))
+            with pytest.raises(DeadlineExceeded):
+                await store.get_each_and_scan([], scanned, ("t", "a"), limit=5)
+        finally:
+            DEADLINE.reset(token)
+        await store.close()
 
     asyncio.run(run())
