@@ -878,7 +878,7 @@ def _context_split_lines(split: dict[str, float], tp: dict[str, Any], ceiling_la
         "",
         f"GetAuthorizationContext by token under load: {run.cpu_us_per_req:,.0f} CPU-µs per call, {gap:,.0f} µs more "
         f"than the empty RPC (the same budget of {budget:,.0f} µs applies). In-process its servicer costs "
-        f"{servicer:,.0f} µs: {domain:,.0f} µs of domain work (the reads of four dependent steps, the record "
+        f"{servicer:,.0f} µs: {domain:,.0f} µs of domain work (the reads of three store calls, the record "
         f"decodes, the risk rules and the preference merge) and {servicer - domain:,.0f} µs for the response, "
         "encoded in `_core` (`authorization_context_head` and `authorization_context_tail`). Under load the call "
         f"cost {gap / servicer:.1f}x that in-process time more than the empty RPC"

@@ -35,6 +35,7 @@ __all__ = [
     "luhn_valid",
     "new_token",
     "validate_pan",
+    "velocity_windows",
 ]
 
 class CoreError(ValueError):
@@ -166,6 +167,14 @@ def is_token_shaped(s: str) -> bool:
 
 def new_token(pan: str) -> str:
     """Same as ``KeyRing.new_token`` (no key needed). Raises ``InvalidPanError``."""
+
+def velocity_windows(
+    state: bytes | None, at_us: int
+) -> tuple[int, int, int, int, list[tuple[str, int, dict[str, tuple[int, int]]]]]:
+    """A cluster's velocity windows from its stored state (the JSON of ``windows.VelocityState``; None: no row) at
+    ``max(at_us, watermark)``: ``(at_us, watermark_us, late_dropped, duplicates, windows)``, the windows in level
+    order (1m, 1h, 24h, 30d) as ``(name, count, currency -> (count, amount_minor))`` in currency order. Raises
+    ``CoreError`` for a state that is not valid JSON of that shape, or whose numbers or totals exceed 64 bits."""
 
 def authorization_context_head(
     card: bytes,

@@ -19,6 +19,7 @@ pub mod pan;
 pub mod rng;
 pub mod store_reader;
 pub mod token;
+pub mod velocity_windows;
 pub mod wire;
 
 use std::collections::HashMap;
@@ -564,6 +565,39 @@ fn authorization_context_head<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// One velocity window as Python reads it: (name, count, currency -> (count, amount)).
+type PyWindow<'py> = (&'static str, i64, Bound<'py, PyDict>);
+
+/// A cluster's velocity windows from its stored state (None: no row) at
+/// `max(at_us, watermark)`: (at_us, watermark_us, late_dropped, duplicates,
+/// windows in level order, each currency dict in currency order).
+#[pyfunction(name = "velocity_windows")]
+fn py_velocity_windows<'py>(
+    py: Python<'py>,
+    state: Option<&[u8]>,
+    at_us: i64,
+) -> PyResult<(i64, i64, i64, i64, Vec<PyWindow<'py>>)> {
+    let w = velocity_windows::windows(state, at_us)?;
+    let windows = w
+        .windows
+        .into_iter()
+        .map(|x| {
+            let by_currency = PyDict::new(py);
+            for (currency, count, amount) in x.by_currency {
+                by_currency.set_item(currency, (count, amount))?;
+            }
+            Ok((x.name, x.count, by_currency))
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok((
+        w.at_us,
+        w.watermark_us,
+        w.late_dropped,
+        w.duplicates,
+        windows,
+    ))
+}
+
 /// A `dict[str, int]` (cluster statistics) as pairs, in the dict's order.
 fn int_pairs(d: &Bound<'_, PyDict>) -> PyResult<Vec<(String, i64)>> {
     d.iter()
@@ -1009,5 +1043,6 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(lookup_card_response, m)?)?;
     m.add_function(wrap_pyfunction!(authorization_context_head, m)?)?;
     m.add_function(wrap_pyfunction!(authorization_context_tail, m)?)?;
+    m.add_function(wrap_pyfunction!(py_velocity_windows, m)?)?;
     Ok(())
 }

@@ -2,7 +2,8 @@
 
 Streams have out-of-order arrival within the lateness, duplicates by transaction id, several currencies and
 query times at and after the newest event. The brute force keeps every event and recounts each window from
-scratch; the implementation keeps bounded buckets only. A second test adds events later than the lateness and
+scratch; the implementation keeps bounded buckets only, and the windows ``_core`` computes from the stored row
+(the authorization path) equal the Python ones. A second test adds events later than the lateness and
 checks them against a from-scratch model of the acceptance rule; a third runs the store-backed ``observe`` with
 concurrent writers on a real embedded store.
 """
@@ -14,12 +15,16 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from crs._core import CoreError, velocity_windows
+from crs.domain.records import encode
 from crs.domain.risk import windows as W
 from crs.domain.risk.txn import CHANNEL_ECOMMERCE, RiskTxn
-from crs.domain.risk.velocity import Velocities
+from crs.domain.risk.velocity import Velocities, of_row, of_state
+from crs.storage.base import Record
 from crs.storage.embedded import EmbeddedStore
 
 T0 = 1_764_000_000_000_000  # 2025-11-24, microseconds
@@ -79,6 +84,7 @@ def test_windows_equal_brute_force_recount(stream: tuple[list[Event], list[Event
         for level in W.LEVELS:
             got = W.totals(state, level, at)
             assert (got.count, got.by_currency) == brute(unique, level, at), (level.name, at - newest)
+        _same_in_core(state, at)
     # Bounded: never more buckets than the windows have, ids only within the lateness.
     for level in W.LEVELS:
         assert len(state.levels[level.name]) <= level.buckets
@@ -122,6 +128,30 @@ def test_late_events_follow_the_acceptance_rule(arrivals: list[Event], max_seen:
     for level in W.LEVELS:
         got = W.totals(state, level, at)
         assert (got.count, got.by_currency) == brute(accepted, level, at)
+    _same_in_core(state, at - W.HOUR_US)  # before the watermark: the windows end at the watermark
+
+
+def _same_in_core(state: W.VelocityState, at: int) -> None:
+    """The windows ``_core`` computes from the stored row (``of_row``) are the Python ones (``of_state``), with
+    currencies in the same order; so are the acceptance counters."""
+    fast, reference = of_row("cl", Record(encode(state), "v1"), at), of_state("cl", state, at)
+    assert fast == reference
+    assert [list(t.by_currency) for t in fast.windows.values()] == [
+        list(t.by_currency) for t in reference.windows.values()
+    ]
+
+
+def test_core_windows_of_no_row_and_the_python_path_for_numbers_beyond_64_bits() -> None:
+    assert of_row("cl", None, T0) == of_state("cl", None, T0)
+    state = W.VelocityState()
+    for i, amount in enumerate((2**62, 2**62, 5)):  # a 24-hour total beyond 64 bits
+        W.apply_event(state, f"tx{i}", T0 + i, "EUR", amount, LATENESS)
+    row = Record(encode(state), "v1")
+    with pytest.raises(CoreError):
+        velocity_windows(row.value, T0)
+    got = of_row("cl", row, T0 + 10)
+    assert got == of_state("cl", state, T0 + 10)
+    assert got.windows["24h"].by_currency == {"EUR": (3, 2**63 + 5)}
 
 
 def _txn(tid: str, t: int, cur: str, amount: int) -> RiskTxn:

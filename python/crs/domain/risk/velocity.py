@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from crs._core import CoreError, velocity_windows
 from crs.domain.errors import Aborted
 from crs.domain.ids import new_version
 from crs.domain.records import decode, encode, now_us
@@ -118,7 +119,16 @@ def velocity_read(tenant: str, cluster_id: str) -> tuple[Table, Key]:
 
 
 def of_row(cluster_id: str, stored: Record | None, at_us: int | None = None) -> Velocity:
-    return of_state(cluster_id, decode(VelocityState, stored.value) if stored else None, at_us)
+    """The windows of a stored velocity row (None: the cluster has none), computed in ``_core`` from the stored
+    JSON (the recently seen transaction ids in the row are skipped unread). A row with numbers beyond 64 bits
+    takes the Python path (``of_state``), which holds any integer; both agree (tests/property/test_velocity.py)."""
+    t = now_us() if at_us is None else at_us
+    try:
+        at, watermark, late_dropped, duplicates, found = velocity_windows(None if stored is None else stored.value, t)
+    except CoreError:
+        return of_state(cluster_id, decode(VelocityState, stored.value) if stored else None, t)
+    windows = {name: Totals(count, by_currency) for name, count, by_currency in found}
+    return Velocity(cluster_id, at, windows, watermark, late_dropped, duplicates)
 
 
 def of_state(cluster_id: str, state: VelocityState | None, at_us: int | None = None) -> Velocity:
