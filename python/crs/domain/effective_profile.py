@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from crs.domain.profile_input import CHANNEL_ORDER, CURRENCY, LANGUAGE, OPT_OUTS, PAYMENT_METHODS, QUIET_HOURS
@@ -83,6 +84,16 @@ class EffectiveProfile:
         return None
 
 
+def merged_methods(
+    own: Sequence[PaymentMethodRecord], inherited: Sequence[PaymentMethodRecord]
+) -> list[tuple[PaymentMethodRecord, str]]:
+    """The effective payment methods in channel order, each with where it comes from: per channel the
+    customer's own, else the cluster's (``merge`` and the authorization path's ``stated_methods_from``)."""
+    methods: dict[str, tuple[PaymentMethodRecord, str]] = {m.channel: (m, FROM_CLUSTER) for m in inherited}
+    methods.update({m.channel: (m, FROM_CUSTOMER) for m in own})
+    return [methods[channel] for channel in sorted(methods)]
+
+
 def _pick(own: object, inherited: object) -> tuple[bool, bool]:
     """(use own, use inherited): a value is set when it is truthy."""
     return bool(own), (not own and bool(inherited))
@@ -121,13 +132,9 @@ def merge(
                 rec.quiet_time_zone,
             )
             sources[QUIET_HOURS] = source
-    methods: dict[str, tuple[PaymentMethodRecord, str]] = {
-        m.channel: (m, FROM_CLUSTER) for m in inherited.payment_methods
-    }
-    methods.update({m.channel: (m, FROM_CUSTOMER) for m in own.payment_methods})
-    for channel, (method, source) in sorted(methods.items()):
+    for method, source in merged_methods(own.payment_methods, inherited.payment_methods):
         out.payment_methods.append(method)
-        sources[f"{PAYMENT_METHODS}.{channel}"] = source
+        sources[f"{PAYMENT_METHODS}.{method.channel}"] = source
     outs: dict[tuple[str, str], tuple[OptOutRecord, str]] = {
         (o.channel, o.purpose): (o, FROM_CLUSTER) for o in inherited.opt_outs
     }

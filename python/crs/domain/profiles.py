@@ -13,7 +13,7 @@ from crs.domain.clusters.records import ACTIVE as CLUSTER_ACTIVE
 from crs.domain.clusters.records import ClusterRecord, Membership
 from crs.domain.context import CallContext
 from crs.domain.customers import CLOSED as CUSTOMER_CLOSED
-from crs.domain.effective_profile import EffectiveProfile, merge
+from crs.domain.effective_profile import EffectiveProfile, merge, merged_methods
 from crs.domain.errors import FailedPrecondition, InvalidArgument, NotFound, Violations
 from crs.domain.ids import new_version
 from crs.domain.mutation import Change, Mutation
@@ -291,6 +291,15 @@ def effective_from(
     on_cluster = stored[1] if cluster_id else None
     cluster = decode(ProfileRecord, on_cluster.value) if on_cluster is not None else None
     return merge(tenant, customer_id, cluster_id, own, cluster, language)
+
+
+def stated_methods_from(cluster_id: str, stored: Sequence[Record | None]) -> list[PaymentMethodRecord]:
+    """``effective_from(...).merged.payment_methods`` from the same rows, without the rest of the merge (the
+    authorization path needs only these)."""
+    own = decode(ProfileRecord, stored[0].value).payment_methods if stored[0] is not None else []
+    on_cluster = stored[1] if cluster_id else None
+    inherited = decode(ProfileRecord, on_cluster.value).payment_methods if on_cluster is not None else []
+    return [method for method, _source in merged_methods(own, inherited)]
 
 
 def parse_profile_name(value: str, field_path: str = "name") -> Name:

@@ -18,10 +18,9 @@ from collections.abc import Sequence
 
 from crs.domain.checkout.methods import CARD, HeldInstruments, MethodUse, Preferences
 from crs.domain.checkout.norms import BY_COUNTRY, DEFAULT
-from crs.domain.effective_profile import EffectiveProfile
 from crs.domain.profile_records import ACCOUNT, BANK_TRANSFER, PaymentMethodRecord
 from crs.domain.profile_records import CARD as PROFILE_CARD
-from crs.domain.profiles import Profiles, effective_from, effective_reads
+from crs.domain.profiles import Profiles, effective_reads, stated_methods_from
 from crs.domain.records import decode, now_us
 from crs.domain.risk.txn import CHANNEL_ECOMMERCE, CHANNEL_MOTO, CHANNEL_POS, CHANNEL_WALLET
 from crs.domain.transactions.aggregates import MonthAggregate, months_back
@@ -51,7 +50,8 @@ class ProfilePreferences:
         self._profiles = profiles
 
     async def preferences(self, tenant: str, customer_id: str, cluster_id: str | None = None) -> Preferences:
-        return _stated(tenant, await self._profiles.effective_of_id(tenant, customer_id, cluster_id))
+        profile = await self._profiles.effective_of_id(tenant, customer_id, cluster_id)
+        return _stated(tenant, profile.merged.payment_methods)
 
     def preference_reads(self, tenant: str, customer_id: str, cluster_id: str) -> list[tuple[Table, Key]]:
         return effective_reads(tenant, customer_id, cluster_id)
@@ -59,13 +59,11 @@ class ProfilePreferences:
     def preferences_from(
         self, tenant: str, customer_id: str, cluster_id: str, stored: Sequence[Record | None]
     ) -> Preferences:
-        return _stated(tenant, effective_from(tenant, customer_id, cluster_id, stored))
+        return _stated(tenant, stated_methods_from(cluster_id, stored))
 
 
-def _stated(tenant: str, profile: EffectiveProfile) -> Preferences:
-    stated = {
-        CHANNEL_OF[m.channel]: method_of(tenant, m) for m in profile.merged.payment_methods if m.channel in CHANNEL_OF
-    }
+def _stated(tenant: str, methods: Sequence[PaymentMethodRecord]) -> Preferences:
+    stated = {CHANNEL_OF[m.channel]: method_of(tenant, m) for m in methods if m.channel in CHANNEL_OF}
     return Preferences(default_by_channel=stated)
 
 
