@@ -11,9 +11,12 @@
 //! to the Python ones (`windows.all_totals`, the path for a row this module
 //! refuses) and to a brute-force recount.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
 use serde::Deserialize;
+use serde::de::{Deserializer, Error as _, MapAccess, Visitor};
 
 use crate::errors::{CoreError, Result};
 use crate::lookup_response::parse;
@@ -31,15 +34,59 @@ pub const LEVELS: [(&str, i64, i64); 4] = [
     ("30d", DAY_US, 30),
 ];
 
+/// A JSON object's entries in their stored order, keys borrowed from the
+/// stored text: a few entries each, read once, so a vector rather than a hash
+/// map. A key with a JSON escape (which no level name, bucket index or
+/// currency code has) or a repeated key fails the parse.
+struct Entries<'a, V>(Vec<(&'a str, V)>);
+
+impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Entries<'a, V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
+        struct Visit<'a, V>(PhantomData<(&'a str, V)>);
+
+        impl<'de: 'a, 'a, V: Deserialize<'de>> Visitor<'de> for Visit<'a, V> {
+            type Value = Entries<'a, V>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<M: MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> std::result::Result<Self::Value, M::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some((key, value)) = map.next_entry::<&'de str, V>()? {
+                    // Python keeps the last of two equal keys; `encode` never writes two: refused.
+                    if out.iter().any(|(k, _)| *k == key) {
+                        return Err(M::Error::custom("duplicate key"));
+                    }
+                    out.push((key, value));
+                }
+                Ok(Entries(out))
+            }
+        }
+
+        deserializer.deserialize_map(Visit(PhantomData))
+    }
+}
+
+impl<V> Default for Entries<'_, V> {
+    fn default() -> Self {
+        Entries(Vec::new())
+    }
+}
+
 /// One level's buckets: bucket index (decimal) -> currency -> (count, amount).
-type Buckets = HashMap<String, HashMap<String, (i64, i64)>>;
+type Buckets<'a> = Entries<'a, Entries<'a, (i64, i64)>>;
 
 /// The parts of the stored state the windows read (other fields are skipped).
 #[derive(Deserialize, Default)]
 #[serde(default)]
-struct State {
+struct State<'a> {
     watermark_us: i64,
-    levels: HashMap<String, Buckets>,
+    #[serde(borrow)]
+    levels: Entries<'a, Buckets<'a>>,
     late_dropped: i64,
     duplicates: i64,
 }
@@ -69,14 +116,17 @@ const TOO_LARGE: &str = "velocity totals exceed 64 bits";
 /// `max(at_us, watermark)`. `InvalidArgument` for a state that is not valid
 /// JSON of the expected shape, or whose numbers or totals exceed 64 bits.
 pub fn windows(state: Option<&[u8]>, at_us: i64) -> Result<Windows> {
-    let state: State = match state {
+    let state: State<'_> = match state {
         Some(data) => parse(data, NOT_A_STATE)?,
         None => State::default(),
     };
     let t = at_us.max(state.watermark_us);
     let windows = LEVELS
         .iter()
-        .map(|&(name, granularity, n)| window(state.levels.get(name), name, granularity, n, t))
+        .map(|&(name, granularity, n)| {
+            let buckets = state.levels.0.iter().find(|(level, _)| *level == name);
+            window(buckets.map(|(_, b)| b), name, granularity, n, t)
+        })
         .collect::<Result<Vec<_>>>()?;
     Ok(Windows {
         at_us: t,
@@ -88,7 +138,7 @@ pub fn windows(state: Option<&[u8]>, at_us: i64) -> Result<Windows> {
 }
 
 fn window(
-    buckets: Option<&Buckets>,
+    buckets: Option<&Buckets<'_>>,
     name: &'static str,
     granularity: i64,
     n: i64,
@@ -98,15 +148,15 @@ fn window(
     let oldest = newest - n + 1;
     let mut count: i64 = 0;
     let mut per: BTreeMap<&str, (i64, i64)> = BTreeMap::new();
-    for (key, cells) in buckets.into_iter().flatten() {
+    for (key, cells) in buckets.into_iter().flat_map(|b| &b.0) {
         let index: i64 = key
             .parse()
             .map_err(|_| CoreError::InvalidArgument(NOT_A_STATE))?;
         if !(oldest..=newest).contains(&index) {
             continue;
         }
-        for (currency, &(k, amount)) in cells {
-            let acc = per.entry(currency.as_str()).or_insert((0, 0));
+        for &(currency, (k, amount)) in &cells.0 {
+            let acc = per.entry(currency).or_insert((0, 0));
             acc.0 = add(acc.0, k)?;
             acc.1 = add(acc.1, amount)?;
             count = add(count, k)?;
@@ -199,6 +249,8 @@ mod tests {
             r#"{"levels": {"1m": {"1": {"EUR": [1]}}}}"#,
             r#"{"watermark_us": 1e3}"#,
             r#"{"levels": {"1m": {"1": {"EUR": [1, 99999999999999999999]}}}}"#,
+            r#"{"levels": {"1m": {"1": {"E\u0055R": [1, 1]}}}}"#, // an escape: not borrowed, refused
+            r#"{"levels": {"1m": {"1": {"EUR": [1, 1]}, "1": {"EUR": [1, 1]}}}}"#,
         ] {
             let err = windows(Some(bad.as_bytes()), T).unwrap_err();
             assert!(

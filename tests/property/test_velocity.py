@@ -152,6 +152,15 @@ def test_core_windows_of_no_row_and_the_python_path_for_numbers_beyond_64_bits()
     got = of_row("cl", row, T0 + 10)
     assert got == of_state("cl", state, T0 + 10)
     assert got.windows["24h"].by_currency == {"EUR": (3, 2**63 + 5)}
+    # _core reads keys as they are stored; a key with a JSON escape (never written by ``encode``) takes the
+    # Python path too, which reads it as the text it stands for
+    small = W.VelocityState()
+    W.apply_event(small, "tx", T0, "EUR", 5, LATENESS)
+    escaped = Record(encode(small).replace(b'"EUR"', b'"E\\u0055R"'), "v1")
+    assert escaped.value != encode(small)
+    with pytest.raises(CoreError):
+        velocity_windows(escaped.value, T0)
+    assert of_row("cl", escaped, T0 + 10).windows["24h"].by_currency == {"EUR": (1, 5)}
 
 
 def _txn(tid: str, t: int, cur: str, amount: int) -> RiskTxn:
