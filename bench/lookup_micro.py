@@ -8,7 +8,9 @@ call (best of 5 rounds, so other load on the machine counts least): the intercep
 metrics, context, servicer, log line), the servicer alone (domain + response encoding), the servicer again
 with cold CPU caches (8 MiB of other memory copied before each call, as between requests under load), the domain
 lookup alone (store reads + record decode), the per-RPC log line alone, and authentication; then
-GetAuthorizationContext by token: its servicer and its domain part alone. Prints one JSON object.
+GetAuthorizationContext by token: its servicer and its domain part alone, and its servicer again on a copy of
+the store where every cluster has a velocity row of 60 transactions (the seed records none). Prints one JSON
+object.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
+import sqlite3
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -36,11 +41,16 @@ from crs.api.observed_store import ObservedStore
 from crs.api.servicers import CardServicer
 from crs.domain.app import Domain
 from crs.domain.context import CallContext
+from crs.domain.records import encode, now_us
+from crs.domain.risk.windows import DAY_US, VelocityState, apply_event
+from crs.storage import schema
+from crs.storage.base import Put
 from crs.storage.embedded import EmbeddedStore
 from crs.v1 import card_pb2, lookup_pb2
 
 METHOD = "/crs.v1.CardService/LookupCard"
 CONTEXT_SERVICER = "GetAuthorizationContext servicer (domain + response encoded in _core)"
+CONTEXT_WITH_VELOCITY = "GetAuthorizationContext servicer, each cluster with a 60-transaction velocity row"
 CALLS = 2000
 ROUNDS = 5
 
@@ -142,7 +152,7 @@ async def measure(root: Path) -> dict[str, float]:
         async def context_domain(i: int) -> None:
             await domain.lookup.authorization_context(tenant, token=tokens[i % len(tokens)])
 
-        return {
+        results = {
             "interceptor (auth, metrics, log line) + servicer: the whole call above gRPC": await _best(full),
             "servicer (domain + response encoded in _core)": await _best(servicer_only),
             "servicer, caches cold (8 MiB touched before each call)": await _best_cold(servicer_only),
@@ -154,8 +164,44 @@ async def measure(root: Path) -> dict[str, float]:
                 await _best(context_domain)
             ),
         }
+        clusters = [(await domain.lookup.authorization_context(tenant, token=t)).cluster for t in tokens]
     finally:
         await store.close()
+    # The seed records no transactions, so the calls above read no velocity row: the same call again, on a copy
+    # of the store where each cluster of these cards has a row of VELOCITY_EVENTS transactions.
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "crs.db"
+        with sqlite3.connect(root / "data" / "crs.db") as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        store = ObservedStore(EmbeddedStore(copy))
+        try:
+            ids = {c.id for c in clusters if c is not None}
+            await store.apply(
+                [Put(schema.velocity_by_cluster, (tenant, c), _velocity_row(i), "v1") for i, c in enumerate(ids)]
+            )
+            with_velocity = LookupServicer(Domain(store, keys))
+
+            async def velocity_call(i: int) -> None:
+                await with_velocity.GetAuthorizationContext(context_requests[i % len(tokens)], ctx)  # type: ignore[arg-type]
+
+            results[CONTEXT_WITH_VELOCITY] = await _best(velocity_call)
+        finally:
+            await store.close()
+    return results
+
+
+VELOCITY_EVENTS = 60
+
+
+def _velocity_row(seed: int) -> bytes:
+    """A cluster's velocity row after VELOCITY_EVENTS transactions over the last 20 days, in two currencies."""
+    rng = random.Random(seed)
+    now = now_us()
+    state = VelocityState()
+    times = sorted(now - rng.randrange(20 * DAY_US) for _ in range(VELOCITY_EVENTS))
+    for n, t in enumerate(times):
+        apply_event(state, f"txn-{seed}-{n}", t, rng.choice(("EUR", "USD")), rng.randrange(100, 100_000))
+    return encode(state)
 
 
 def main() -> int:
