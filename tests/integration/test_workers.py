@@ -43,6 +43,18 @@ def _fresh_clients(server: CrsServer) -> tuple[grpc.Channel, Clients]:
     return base, Clients(grpc.intercept_channel(base, _AuthInterceptor(f"Bearer {server.secrets['acme-admin']}")))
 
 
+def _retry_backoff() -> list[float]:
+    """The pauses before each retry of the documented client policy (deploy/client/service_config.json, the
+    lookups' retryPolicy): exponential from initialBackoff, capped at maxBackoff, maxAttempts - 1 of them."""
+    config = json.loads((Path(__file__).resolve().parents[2] / "deploy" / "client" / "service_config.json").read_text())
+    policy = config["methodConfig"][0]["retryPolicy"]
+    first, cap = float(policy["initialBackoff"].rstrip("s")), float(policy["maxBackoff"].rstrip("s"))
+    return [min(first * policy["backoffMultiplier"] ** k, cap) for k in range(policy["maxAttempts"] - 1)]
+
+
+RETRY_BACKOFF = _retry_backoff()
+
+
 def _create_on_new_connections(server: CrsServer, n: int) -> None:
     for _ in range(n):
         base, clients = _fresh_clients(server)
@@ -83,18 +95,19 @@ def test_two_workers_share_the_port_restart_and_drain(tmp_path: Path) -> None:
         resets = 0
         t0 = time.monotonic()
         while True:  # calls on new connections all along, for at least 3 s and until the replacement is up
-            try:
-                _create_on_new_connections(server, 1)
-            except grpc.RpcError as e:
-                # A connection the kernel queued on the killed worker's listening socket is reset: UNAVAILABLE,
-                # which callers retry (deploy/client/service_config.json). The retry must succeed.
-                if e.code() != grpc.StatusCode.UNAVAILABLE:
-                    failures.append(e.code().name)
-                resets += 1
+            # A connection the kernel queued on the killed worker's listening socket is reset: UNAVAILABLE,
+            # which callers retry with the policy of deploy/client/service_config.json. Within it, every call
+            # must succeed.
+            for attempt, pause in enumerate([*RETRY_BACKOFF, None]):
                 try:
                     _create_on_new_connections(server, 1)
-                except grpc.RpcError as again:
-                    failures.append(f"retry: {again.code().name}")
+                    break
+                except grpc.RpcError as e:
+                    if e.code() != grpc.StatusCode.UNAVAILABLE or pause is None:
+                        failures.append(f"attempt {attempt + 1}: {e.code().name}")
+                        break
+                    resets += 1
+                    time.sleep(pause)
             now_workers = _children(server.proc.pid)
             if len(now_workers) == 2 and victim not in now_workers and time.monotonic() - t0 > 3:
                 break
