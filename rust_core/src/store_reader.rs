@@ -303,15 +303,22 @@ mod tests {
                         AND ck > ? ORDER BY ck LIMIT ?";
 
     fn store() -> (tempdir::Dir, StoreReader) {
+        store_with(
+            "('p', 'a', 'v1', x'7b7d', NULL), ('p', 'b', 'v2', x'5b5d', 10.0), \
+             ('p', 'c', 'v3', x'3132', NULL), ('q', '', 'v4', x'00', NULL)",
+        )
+    }
+
+    /// A store file with one table `t` (the embedded store's shape) holding `rows` (SQL VALUES).
+    fn store_with(rows: &str) -> (tempdir::Dir, StoreReader) {
         let dir = tempdir::Dir::new();
         let path = dir.path().join("s.db");
         let w = Connection::open(&path).unwrap();
-        w.execute_batch(
+        w.execute_batch(&format!(
             "PRAGMA journal_mode=WAL; CREATE TABLE t (pk TEXT NOT NULL, ck TEXT NOT NULL, version TEXT NOT NULL, \
              value BLOB NOT NULL, expires_at REAL, PRIMARY KEY (pk, ck)) WITHOUT ROWID; \
-             INSERT INTO t VALUES ('p', 'a', 'v1', x'7b7d', NULL), ('p', 'b', 'v2', x'5b5d', 10.0), \
-             ('p', 'c', 'v3', x'3132', NULL), ('q', '', 'v4', x'00', NULL);",
-        )
+             INSERT INTO t VALUES {rows};"
+        ))
         .unwrap();
         let reader = StoreReader::open(&path, 1024).unwrap();
         (dir, reader)
@@ -395,19 +402,12 @@ mod tests {
 
     #[test]
     fn get_through_follows_an_index_row_to_the_row_it_names() {
-        let dir = tempdir::Dir::new();
-        let path = dir.path().join("s.db");
-        let w = Connection::open(&path).unwrap();
-        w.execute_batch(
-            "PRAGMA journal_mode=WAL; CREATE TABLE t (pk TEXT NOT NULL, ck TEXT NOT NULL, version TEXT NOT NULL, \
-             value BLOB NOT NULL, expires_at REAL, PRIMARY KEY (pk, ck)) WITHOUT ROWID; \
-             INSERT INTO t VALUES ('ix\x1ftok', '', 'i1', CAST('c7' AS BLOB), NULL), \
+        let (_dir, r) = store_with(
+            "('ix\x1ftok', '', 'i1', CAST('c7' AS BLOB), NULL), \
              ('ix\x1fgone', '', 'i2', CAST('c9' AS BLOB), NULL), \
              ('ix\x1fbad', '', 'i3', x'63ff', NULL), ('ix\x1fctl', '', 'i4', x'630a', NULL), \
-             ('ten\x1fc7', '', 'v7', x'7b7d', NULL), ('acct', 'ten\x1fc7', 'v8', x'5b5d', NULL);",
-        )
-        .unwrap();
-        let r = StoreReader::open(&path, 1024).unwrap();
+             ('ten\x1fc7', '', 'v7', x'7b7d', NULL), ('acct', 'ten\x1fc7', 'v8', x'5b5d', NULL)",
+        );
         let by_id = NamedKey {
             sql: GET,
             head: "ten",
