@@ -71,7 +71,7 @@ class Domain:
         self.relationships = Relationships(store, mutation, pages)
         self.accounts = Accounts(store, self.customers, mutation, pages)
         self.vault = Vault(store, keyring, mutation)
-        self.cards = Cards(store, self.vault, self.accounts, self.customers, self.relationships, mutation, pages)
+        self.cards = Cards(store, self.vault, self.accounts, self.customers, mutation, pages)
         self.audit_log = AuditLog(store, pages)
         engine = Engine(store, keyring, NationalIds(self.customers.reveal_national_ids), rules or TenantRules())
         self.clusters = Clusters(store, keyring, self.customers, self.cards, engine, mutation, pages)

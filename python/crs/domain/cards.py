@@ -28,7 +28,7 @@ from crs.domain.mutation import Change, Mutation
 from crs.domain.names import Name
 from crs.domain.paging import PageTokens, page_size, query_hash
 from crs.domain.records import AccountRecord, CardRecord, CustomerRecord, build, decode, encode, loads, now_us
-from crs.domain.relationships import OWNERS_READ, Relationships, owners_in
+from crs.domain.relationships import OWNERS_READ, owners_in
 from crs.domain.validation import MAX_REASON, check_text
 from crs.domain.vault import Vault, entry_from_sealed, entry_writes
 from crs.storage import schema
@@ -86,7 +86,6 @@ class Cards:
         vault: Vault,
         accounts: Accounts,
         customers: Customers,
-        relationships: Relationships,
         mutation: Mutation,
         pages: PageTokens,
     ) -> None:
@@ -94,7 +93,6 @@ class Cards:
         self._vault = vault
         self._accounts = accounts
         self._customers = customers
-        self._relationships = relationships
         self._mutation = mutation
         self._pages = pages
 
