@@ -149,6 +149,17 @@ class StoreReader:
         """``(clustering, value, version)`` rows; ``sql`` binds pk, now, ``after`` and ``before`` when not None,
         then ``limit``."""
 
+    def begin(self) -> None:
+        """Starts a snapshot: every read until ``end`` comes from one read transaction, so from one state of the
+        file (the state when the first of them ran). A read that fails leaves it open; ``begin`` inside a
+        snapshot changes nothing. Raises ``StoreReadError``."""
+
+    def end(self) -> None:
+        """Ends the open snapshot, if any. Raises ``StoreReadError``."""
+
+    def in_snapshot(self) -> bool:
+        """Whether a snapshot is open. Raises ``StoreReadError`` once closed."""
+
     def close(self) -> None:
         """Closes the connection; later reads raise ``StoreReadError``."""
 

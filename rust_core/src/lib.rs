@@ -815,6 +815,22 @@ impl PyStoreReader {
         Ok(rows.into_iter().map(|r| scan_row_py(py, r)).collect())
     }
 
+    /// Starts a snapshot: the reads until `end` come from one read
+    /// transaction (`store_reader::StoreReader::begin`).
+    fn begin(&self) -> PyResult<()> {
+        Ok(self.inner.begin()?)
+    }
+
+    /// Ends the open snapshot, if any.
+    fn end(&self) -> PyResult<()> {
+        Ok(self.inner.end()?)
+    }
+
+    /// Whether a snapshot is open.
+    fn in_snapshot(&self) -> PyResult<bool> {
+        Ok(self.inner.in_snapshot()?)
+    }
+
     /// Closes the connection; later reads raise `StoreReadError`.
     fn close(&self) {
         self.inner.close();

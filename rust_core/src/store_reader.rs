@@ -159,10 +159,16 @@ fn rows(
 /// shared WAL lock taken once rather than once per statement. The transaction
 /// ends whether `f` succeeds or not (a read transaction has nothing to keep:
 /// ending it can only fail if it never began).
+///
+/// Inside a snapshot ([`StoreReader::begin`]) `f` runs in the snapshot's
+/// transaction, which [`StoreReader::end`] ends.
 fn in_transaction<T>(
     conn: &Connection,
     f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
 ) -> rusqlite::Result<T> {
+    if !conn.is_autocommit() {
+        return f(conn);
+    }
     conn.prepare_cached("BEGIN")?.execute([])?;
     let outcome = f(conn);
     let ended = conn.prepare_cached("COMMIT")?.execute([]);
@@ -284,6 +290,34 @@ impl StoreReader {
             bound.push(&limit);
             rows(conn, sql, &bound)
         })
+    }
+
+    /// Starts a snapshot: every read until [`StoreReader::end`] comes from one
+    /// read transaction, so from one state of the file (the state when the
+    /// first of them ran; `BEGIN` is deferred). A read that fails leaves the
+    /// snapshot open. Starting one while one is open changes nothing.
+    pub fn begin(&self) -> Result<()> {
+        self.with_conn(|conn| {
+            if conn.is_autocommit() {
+                conn.prepare_cached("BEGIN")?.execute([])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Ends the snapshot [`StoreReader::begin`] started, if one is open.
+    pub fn end(&self) -> Result<()> {
+        self.with_conn(|conn| {
+            if !conn.is_autocommit() {
+                conn.prepare_cached("COMMIT")?.execute([])?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Whether a snapshot is open.
+    pub fn in_snapshot(&self) -> Result<bool> {
+        self.with_conn(|conn| Ok(!conn.is_autocommit()))
     }
 
     /// Closes the connection; later reads fail with `Store("... closed")`.
@@ -453,6 +487,62 @@ mod tests {
             r.get(GET, "ten\x1fc7", "", 1.0).unwrap().is_some(),
             "transactions ended"
         );
+    }
+
+    #[test]
+    fn a_snapshot_reads_one_state_of_the_file_until_it_ends() {
+        let (dir, r) = store();
+        let w = Connection::open(dir.path().join("s.db")).unwrap();
+        let set = |value: &str| {
+            w.execute("UPDATE t SET version=? WHERE pk='p' AND ck='a'", [value])
+                .unwrap();
+        };
+        let version = |r: &StoreReader| r.get(GET, "p", "a", 1.0).unwrap().unwrap().1;
+        assert!(!r.in_snapshot().unwrap());
+        r.begin().unwrap();
+        r.begin().unwrap(); // nested: the same snapshot
+        assert!(r.in_snapshot().unwrap());
+        assert_eq!(version(&r), "v1", "the first read fixes the snapshot");
+        set("w1");
+        assert_eq!(version(&r), "v1", "get");
+        assert_eq!(
+            r.get_each(&[(GET, "p", "a")], 1.0).unwrap()[0]
+                .as_ref()
+                .unwrap()
+                .1,
+            "v1"
+        );
+        let (found, rows) = r
+            .get_each_scan(
+                &[(GET, "p", "a")],
+                (
+                    "SELECT ck, value, version FROM t WHERE pk=? AND \
+              (expires_at IS NULL OR expires_at > ?) ORDER BY ck LIMIT ?",
+                    "p",
+                    1,
+                ),
+                1.0,
+            )
+            .unwrap();
+        assert_eq!(
+            (
+                found[0].as_ref().unwrap().1.as_str(),
+                rows[0].version.as_str()
+            ),
+            ("v1", "v1")
+        );
+        assert!(r.get_each(&[("SELECT nope", "p", "a")], 1.0).is_err());
+        assert!(
+            r.in_snapshot().unwrap(),
+            "a failed read leaves the snapshot open"
+        );
+        assert_eq!(version(&r), "v1");
+        r.end().unwrap();
+        assert!(!r.in_snapshot().unwrap());
+        assert_eq!(version(&r), "w1", "after the snapshot: the latest state");
+        r.end().unwrap(); // no snapshot: nothing to end
+        r.close();
+        assert!(r.begin().is_err() && r.end().is_err() && r.in_snapshot().is_err());
     }
 
     #[test]

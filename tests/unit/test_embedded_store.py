@@ -549,3 +549,144 @@ def test_concurrent_not_exists_across_two_stores_on_one_file(tmp_path: Path) -> 
     finally:
         run(a.close())
         run(b.close())
+
+
+# --------------------------------------------------------------------------- snapshots
+
+
+def test_a_snapshot_reads_one_state_of_the_file_until_it_ends(store: EmbeddedStore) -> None:
+    async def body() -> None:
+        await store.apply([put(THINGS, ("acme", "t"), b"old", "v1"), put(ITEMS, ("o", "a"), b"old", "v1")])
+        async with store.snapshot():
+            assert await store.get(THINGS, ("acme", "t")) == Record(b"old", "v1")  # fixes the snapshot
+            await store.apply([put(THINGS, ("acme", "t"), b"new", "v2"), put(ITEMS, ("o", "a"), b"new", "v2")])
+            assert await store.get(THINGS, ("acme", "t")) == Record(b"old", "v1")
+            assert await store.get_each([(THINGS, ("acme", "t")), (ITEMS, ("o", "a"))]) == [Record(b"old", "v1")] * 2
+            found, rows = await store.get_each_and_scan([(THINGS, ("acme", "t"))], ITEMS, ("o",), limit=5)
+            assert (found, [r.record for r in rows]) == ([Record(b"old", "v1")], [Record(b"old", "v1")])
+            assert [r.record for r in await store.scan(ITEMS, ("o",), limit=5)] == [Record(b"old", "v1")]
+            async with store.snapshot():  # an inner snapshot joins the outer one, and leaves it open
+                assert await store.get(THINGS, ("acme", "t")) == Record(b"old", "v1")
+            assert await store.get(THINGS, ("acme", "t")) == Record(b"old", "v1")
+        assert await store.get(THINGS, ("acme", "t")) == Record(b"new", "v2")
+        async with store.snapshot():  # the next snapshot starts from the latest state
+            assert await store.get(THINGS, ("acme", "t")) == Record(b"new", "v2")
+
+    run(body())
+
+
+def test_get_through_in_a_snapshot_reads_both_rows_from_its_state(indexed: EmbeddedStore) -> None:
+    through = (INDEX, ("acme", "c1"), THINGS, ("acme",))
+
+    async def body() -> None:
+        async with indexed.snapshot():
+            before = await indexed.get_through(*through)
+            await indexed.apply([put(THINGS, ("acme", "t1"), b"changed", "v9")])
+            assert await indexed.get_through(*through) == before
+        after = await indexed.get_through(*through)
+        assert after[1] == Record(b"changed", "v9") != before[1]
+
+    run(body())
+
+
+def test_reads_outside_a_snapshot_never_see_another_tasks_snapshot(store: EmbeddedStore) -> None:
+    """A task suspended inside its snapshot keeps its reader: the other tasks' reads (plain ones, and snapshots
+    of their own up to the reader limit, then plain ones) see the latest state, their own writes included."""
+
+    async def body() -> None:
+        await store.apply([put(THINGS, ("acme", "t"), b"old", "v1")])
+        holding = asyncio.Event()
+        release = asyncio.Event()
+
+        async def holder() -> Record | None:
+            async with store.snapshot():
+                first = await store.get(THINGS, ("acme", "t"))
+                holding.set()
+                await release.wait()
+                assert await store.get(THINGS, ("acme", "t")) == first
+                return first
+
+        held = asyncio.create_task(holder())
+        await holding.wait()
+        await store.apply([put(THINGS, ("acme", "t"), b"new", "v2")])
+        assert await store.get(THINGS, ("acme", "t")) == Record(b"new", "v2")
+        async with store.snapshot():  # a second reader
+            assert await store.get(THINGS, ("acme", "t")) == Record(b"new", "v2")
+            async with store.snapshot():
+                pass
+            assert len(store._snapshot_readers) == 2
+
+        async def third() -> None:  # the second reader is free again: lent to this snapshot
+            async with store.snapshot():
+                assert await store.get(THINGS, ("acme", "t")) == Record(b"new", "v2")
+                await store.apply([put(THINGS, ("acme", "t"), b"newer", "v3")])
+
+        await third()
+        assert len(store._snapshot_readers) == 2, "idle readers are lent again, not reopened"
+        await store.apply([put(THINGS, ("acme", "t"), b"newest", "v4")])
+
+        second_holding = asyncio.Event()
+
+        async def second_holder() -> None:
+            async with store.snapshot():
+                assert await store.get(THINGS, ("acme", "t")) == Record(b"newest", "v4")
+                second_holding.set()
+                await release.wait()
+                assert await store.get(THINGS, ("acme", "t")) == Record(b"newest", "v4")
+
+        held_too = asyncio.create_task(second_holder())
+        await second_holding.wait()
+        async with store.snapshot():  # every reader lent: this snapshot's reads stand alone
+            assert await store.get(THINGS, ("acme", "t")) == Record(b"newest", "v4")
+            await store.apply([put(THINGS, ("acme", "t"), b"latest", "v5")])
+            assert await store.get(THINGS, ("acme", "t")) == Record(b"latest", "v5")
+        release.set()
+        assert await held == Record(b"old", "v1")
+        await held_too
+        assert len(store._snapshot_readers) == embedded._SNAPSHOT_READERS
+
+    run(body())
+
+
+def test_a_snapshot_ends_when_its_body_raises_and_fails_cleanly_after_close(tmp_path: Path) -> None:
+    s = EmbeddedStore(tmp_path / "crs.db", TABLES)
+
+    async def body() -> None:
+        await s.apply([put(THINGS, ("acme", "t"), b"old", "v1")])
+        with pytest.raises(KeyError):
+            async with s.snapshot():
+                await s.get(THINGS, ("acme", "t"))
+                raise KeyError("the caller's own error")
+        await s.apply([put(THINGS, ("acme", "t"), b"new", "v2")])
+        async with s.snapshot():  # the reader came back without its old transaction
+            assert await s.get(THINGS, ("acme", "t")) == Record(b"new", "v2")
+            await s.close()
+            with pytest.raises(StoreUnavailable):
+                await s.get(THINGS, ("acme", "t"))
+        with pytest.raises(StoreUnavailable):
+            async with s.snapshot():
+                pass
+
+    run(body())
+
+
+def test_a_task_started_inside_a_snapshot_reads_on_its_own_once_the_snapshot_ends(store: EmbeddedStore) -> None:
+    async def body() -> None:
+        await store.apply([put(THINGS, ("acme", "t"), b"old", "v1")])
+        go = asyncio.Event()
+
+        async def child() -> Record | None:
+            await go.wait()
+            return await store.get(THINGS, ("acme", "t"))
+
+        async with store.snapshot():
+            await store.get(THINGS, ("acme", "t"))
+            task = asyncio.create_task(child())  # inherits the snapshot's lease
+        async with store.snapshot():  # the same reader, lent again: its snapshot holds the old state
+            assert await store.get(THINGS, ("acme", "t")) == Record(b"old", "v1")
+            await store.apply([put(THINGS, ("acme", "t"), b"new", "v2")])
+            go.set()
+            assert await task == Record(b"new", "v2"), "the child read in another task's snapshot"
+        assert len(store._snapshot_readers) == 1
+
+    run(body())

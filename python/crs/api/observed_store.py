@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import TypeVar
 
 from crs.api import metrics
@@ -44,6 +45,9 @@ class ObservedStore(Store):
             raise
         finally:
             metrics.store_op_done(table, op, time.perf_counter() - started)
+
+    def snapshot(self) -> AbstractAsyncContextManager[None]:
+        return self.inner.snapshot()  # not an operation of its own: the reads inside are timed one by one
 
     async def get(self, table: Table, key: Key) -> Record | None:
         # The single-row read is every lookup's hot path: the same steps as ``_run``, without its closure.

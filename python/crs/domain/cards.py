@@ -294,7 +294,8 @@ class Cards:
         return card.value, loads(card.value)
 
     async def lookup(self, tenant: str, pan: str, token: str) -> CardLookup:
-        return await self._lookup_of(tenant, *await self.card_for(tenant, pan=pan, token=token))
+        async with self._store.snapshot():  # the card, its account and owners as of one state of the store
+            return await self._lookup_of(tenant, *await self.card_for(tenant, pan=pan, token=token))
 
     async def owners_by_fingerprint(self, tenant: str, fingerprint: str) -> list[CustomerRecord]:
         """SearchCustomers by card fingerprint: the cardholder and the owners of the card's account."""

@@ -1,7 +1,8 @@
 """GetAuthorizationContext: the switch's one call in the authorization window.
 
-Three store calls, each answered from one snapshot on the embedded store (reads of one call that do not depend
-on each other are concurrent on Cassandra): the card index (token or fingerprint) and the card it names
+Three store calls inside one ``Store.snapshot()`` (on the embedded store one read transaction: the answer
+describes one state of the store; reads of one call that do not depend on each other are concurrent on
+Cassandra): the card index (token or fingerprint) and the card it names
 (``Store.get_through``); the account, the cardholder's cluster assignment and the account's relationships
 (``Store.get_each_and_scan``); then the owners' customer records, the other owners' cluster assignments, the
 cardholder's cluster, its velocity row and the preference rows (``Store.get_each``). The risk
@@ -52,6 +53,10 @@ class Lookup:
     ) -> AuthorizationContext:
         if not (token or pan or fingerprint):
             raise InvalidArgument.of("key", "set token, pan or card_fingerprint")
+        async with self._store.snapshot():
+            return await self._context(tenant, token, pan, fingerprint)
+
+    async def _context(self, tenant: str, token: str, pan: str, fingerprint: str) -> AuthorizationContext:
         card_json, fields = await self._cards.card_for(tenant, pan=pan, token=token, fingerprint=fingerprint)
         account_id, holder = fields["account_id"], fields["customer_id"]
         (stored_account, holder_membership), owner_ids = await self._cards.account_and_owners(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import abc
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -114,6 +115,9 @@ def index_key_text(index: Table, value: bytes) -> str:
     return text
 
 
+_NO_SNAPSHOT: contextlib.AbstractAsyncContextManager[None] = contextlib.nullcontext()
+
+
 class Store(abc.ABC):
     """A backend. Implementations: ``EmbeddedStore`` (SQLite, WAL) and ``CassandraStore``."""
 
@@ -126,6 +130,14 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     async def get(self, table: Table, key: Key) -> Record | None: ...
+
+    def snapshot(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """``async with store.snapshot():`` the reads inside come from one state of the store where the backend
+        keeps snapshots (the embedded store: one read transaction, the state when the first read ran); here,
+        and on Cassandra, each read stands alone (a query of its own, at its consistency level). For read-only
+        work, such as a lookup's chain of reads: a write made inside is not visible to the reads after it.
+        A snapshot inside a snapshot joins the outer one."""
+        return _NO_SNAPSHOT
 
     @abc.abstractmethod
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]: ...

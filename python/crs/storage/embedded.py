@@ -4,6 +4,10 @@ Durability: ``synchronous=FULL`` and every ``apply`` is one transaction, so a wr
 client survives ``kill -9`` and power loss. Reads run inline on the event loop (they are served from
 SQLite's page cache in microseconds); writes run on one writer thread so an fsync never blocks the loop.
 Several server processes may share the file: SQLite's locks serialize the writers.
+
+``snapshot()`` lends a reader connection of its own to the reads inside it, in one read transaction: a
+lookup's chain of store calls then reads one state of the file and starts one transaction instead of one
+per call (each start takes SQLite's WAL read lock: two ``fcntl`` calls and an ``fstat``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar, Token
 from pathlib import Path
+from types import TracebackType
 
 from crs._core import StoreBusyError, StoreReader, StoreReadError
 from crs.storage.base import (
@@ -37,6 +43,10 @@ _PURGE_EVERY_WRITES = 1000
 _INLINE_KEYS = 64  # get_many of more keys than this runs on a worker thread
 _CHUNK = 400
 _CACHE_KIB = 65_536  # page cache per connection (64 MiB)
+# Reader connections lent to snapshots at once. A snapshot's reads never wait on the event loop, so one is
+# lent at a time unless a holder is suspended (a read that fell back to a thread); past this many, a
+# snapshot's reads stand alone.
+_SNAPSHOT_READERS = 2
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -88,6 +98,10 @@ class EmbeddedStore(Store):
         # Single-row reads and scans on the event loop: through _core, which keeps the GIL (Python's sqlite3
         # releases it around every step, a hand-off whenever another thread is waiting for it).
         self._fast = StoreReader(path, _CACHE_KIB)
+        # The reader lent to the current task's snapshot (None outside one), the idle ones, and every one opened.
+        self._lent: ContextVar[_Lease] = ContextVar(f"crs_snapshot_{id(self)}", default=_NO_LEASE)
+        self._idle: list[StoreReader] = []
+        self._snapshot_readers: list[StoreReader] = []
 
     @property
     def path(self) -> Path:
@@ -102,6 +116,45 @@ class EmbeddedStore(Store):
             )
 
     # -- reads -------------------------------------------------------------------------------------
+
+    def snapshot(self) -> _Snapshot:
+        return _Snapshot(self)
+
+    def _lend(self) -> tuple[_Lease, Token[_Lease]] | None:
+        """A reader for a new snapshot, in its read transaction; None inside a snapshot (the inner one joins
+        it) or when every snapshot reader is lent (the reads stand alone)."""
+        self._check_open()
+        if self._lent.get().reader is not None:
+            return None
+        if self._idle:
+            reader = self._idle.pop()
+        elif len(self._snapshot_readers) < _SNAPSHOT_READERS:
+            try:
+                reader = StoreReader(self._path, _CACHE_KIB)
+            except StoreReadError as e:
+                raise StoreUnavailable(f"store read failed: {e}") from e
+            self._snapshot_readers.append(reader)
+        else:
+            return None
+        try:
+            reader.begin()
+        except StoreReadError as e:
+            self._idle.append(reader)
+            raise StoreUnavailable(f"store read failed: {e}") from e
+        lease = _Lease(reader)
+        return lease, self._lent.set(lease)
+
+    def _give_back(self, lease: _Lease, token: Token[_Lease]) -> None:
+        reader, lease.reader = lease.reader, None  # a task started inside the snapshot and still running reads
+        self._lent.reset(token)  # on its own from now on
+        if reader is None:
+            return
+        try:
+            reader.end()
+        except StoreReadError:
+            return  # closed with the store
+        if not self._closed:
+            self._idle.append(reader)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -121,7 +174,7 @@ class EmbeddedStore(Store):
         pk, ck, now = encode_key(key[:n]), encode_key(key[n:]), time.time()
         self._check_open()
         try:
-            found = self._fast.get(sql, pk, ck, now)
+            found = (self._lent.get().reader or self._fast).get(sql, pk, ck, now)
         except StoreBusyError:  # locked (rare in WAL mode): wait on the path that waits without the GIL
             rows = self._query(sql, (pk, ck, now))
             found = (bytes(rows[0][0]), str(rows[0][1])) if rows else None  # type: ignore[call-overload]
@@ -134,7 +187,7 @@ class EmbeddedStore(Store):
         now = time.time()
         self._check_open()
         try:
-            found = self._fast.get_each(batch, now)
+            found = (self._lent.get().reader or self._fast).get_each(batch, now)
         except StoreBusyError:  # as in ``get``: each read on the path that waits without the GIL
             found = []
             for sql, pk, ck in batch:
@@ -163,7 +216,7 @@ class EmbeddedStore(Store):
         pk, now = encode_key(partition), time.time()
         self._check_open()
         try:
-            found, rows = self._fast.get_each_scan(batch, (sql, pk, limit), now)
+            found, rows = (self._lent.get().reader or self._fast).get_each_scan(batch, (sql, pk, limit), now)
         except StoreBusyError:  # as in ``get``: each read on the path that waits without the GIL
             return await self.get_each(reads), await self.scan(table, partition, limit=limit)
         except StoreReadError as e:
@@ -188,7 +241,7 @@ class EmbeddedStore(Store):
         now = time.time()
         self._check_open()
         try:
-            found, row = self._fast.get_through(index_read, named, now)
+            found, row = (self._lent.get().reader or self._fast).get_through(index_read, named, now)
         except StoreBusyError:  # as in ``get``: both reads on the path that waits without the GIL
             return await super().get_through(index, index_key, table, key_head)
         except StoreReadError as e:
@@ -239,7 +292,7 @@ class EmbeddedStore(Store):
         high = None if before is None else encode_key(before)
         self._check_open()
         try:
-            rows = self._fast.scan(sql, pk, now, low, high, limit)
+            rows = (self._lent.get().reader or self._fast).scan(sql, pk, now, low, high, limit)
         except StoreBusyError:  # as in ``get``
             args = [pk, now, *(b for b in (low, high) if b is not None), limit]
             rows = [(str(c), bytes(v), str(ver)) for c, v, ver in self._query(sql, args)]  # type: ignore[call-overload]
@@ -323,6 +376,43 @@ class EmbeddedStore(Store):
         self._writer.close()
         self._reader.close()
         self._fast.close()
+        for reader in self._snapshot_readers:
+            reader.close()
+        self._idle.clear()
+
+
+class _Lease:
+    """A snapshot's hold on a reader, seen by the reads of its task (and of tasks started inside it) through
+    ``EmbeddedStore._lent``; emptied when the snapshot ends."""
+
+    __slots__ = ("reader",)
+
+    def __init__(self, reader: StoreReader | None) -> None:
+        self.reader = reader
+
+
+_NO_LEASE = _Lease(None)
+
+
+class _Snapshot:
+    """``EmbeddedStore.snapshot()``: lends a reader in its read transaction to the reads of the ``async with``
+    body (through a context variable: the current task's reads), and takes it back at the end."""
+
+    __slots__ = ("_lent", "_store")
+
+    def __init__(self, store: EmbeddedStore) -> None:
+        self._store = store
+        self._lent: tuple[_Lease, Token[_Lease]] | None = None
+
+    async def __aenter__(self) -> None:
+        self._lent = self._store._lend()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._lent is not None:
+            self._store._give_back(*self._lent)
+            self._lent = None
 
 
 def _decode_clustering(table: Table, encoded: str) -> Key:
