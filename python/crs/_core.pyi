@@ -9,7 +9,7 @@ strings and AEAD associated data); otherwise ``CoreError`` is raised.
 """
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, final
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "SealedPan",
     "SnapshotError",
     "StoreBusyError",
+    "StoreKeyError",
     "StoreReadError",
     "StoreReader",
     "authorization_context_head",
@@ -60,6 +61,11 @@ class StoreReadError(CoreError):
 
 class StoreBusyError(StoreReadError):
     """The store's file was locked longer than ``StoreReader`` waits while it holds the GIL (20 ms)."""
+
+class StoreKeyError(CoreError):
+    """A keyed read's key ``StoreReader`` does not encode (an unregistered table, a wrong shape, text with a control
+    character, an integer outside ``[0, 10**20)``, a part of another type): the store encodes it in Python
+    (``crs.storage.keys.encode_key``), which raises the exact error or reads what it encodes."""
 
 class CqlError(CoreError):
     """``CqlReader`` could not connect, prepare or submit. The message comes from the driver and names the error,
@@ -118,8 +124,39 @@ class StoreReader:
     around every step, a hand-off whenever another thread is waiting for it. Read-only
     (``PRAGMA query_only``), on the process's own libsqlite3. ``sql`` is the statement text the store built."""
 
-    def __new__(cls, path: str | os.PathLike[str], cache_kib: int) -> StoreReader:
-        """Opens the existing file ``path`` with a page cache of ``cache_kib`` KiB. Raises ``StoreReadError``."""
+    def __new__(
+        cls, path: str | os.PathLike[str], cache_kib: int, tables: list[tuple[str, str, str, int, int]] = ...
+    ) -> StoreReader:
+        """Opens the existing file ``path`` with a page cache of ``cache_kib`` KiB. ``tables``: each table's
+        keyed-read plan, for the ``*_key``/``*_keys`` reads, which take a table (any object whose ``name`` is
+        registered here) and its key tuple and encode the key as ``crs.storage.keys.encode_key`` does: (name,
+        SQL of the single-row read (binds pk, ck, now), SQL of the unbounded scan (binds pk, now, limit),
+        partition key parts, key parts). Raises ``StoreReadError``."""
+
+    def get_key(self, table: object, key: tuple[object, ...], now: float) -> tuple[bytes, str] | None:
+        """``get`` of ``key`` in ``table``. Raises ``StoreKeyError`` for a key it does not encode."""
+
+    def get_each_keys(
+        self, reads: Sequence[tuple[object, tuple[object, ...]]], now: float
+    ) -> list[tuple[bytes, str] | None]:
+        """``get_each`` of ``(table, key)`` pairs (a list or a tuple). Raises ``StoreKeyError`` as ``get_key``."""
+
+    def get_each_scan_keys(
+        self,
+        reads: Sequence[tuple[object, tuple[object, ...]]],
+        table: object,
+        partition: tuple[object, ...],
+        limit: int,
+        now: float,
+    ) -> tuple[list[tuple[bytes, str] | None], list[tuple[str, bytes, str]]]:
+        """``get_each_scan`` of ``(table, key)`` pairs and the partition ``partition`` of ``table`` (its first
+        ``limit`` rows). Raises ``StoreKeyError`` as ``get_key``."""
+
+    def get_through_keys(
+        self, index: object, index_key: tuple[object, ...], table: object, key_head: tuple[object, ...], now: float
+    ) -> tuple[tuple[bytes, str] | None, tuple[bytes, str] | None]:
+        """``get_through`` of the row ``index_key`` of ``index`` and the row of ``table`` whose key is
+        ``key_head`` and the index row's value. Raises ``StoreKeyError`` as ``get_key``."""
 
     def get(self, sql: str, pk: str, ck: str, now: float) -> tuple[bytes, str] | None:
         """``(value, version)`` of the one row ``sql`` selects for ``(pk, ck, now)``, or None."""

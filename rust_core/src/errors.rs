@@ -54,6 +54,13 @@ pub mod exceptions {
     );
     create_exception!(
         crs._core,
+        StoreKeyError,
+        CoreError,
+        "A keyed read's key the reader does not encode (unregistered table, wrong shape, or a part that is \
+         neither key text nor a key integer): the store encodes it in Python, which raises the exact error."
+    );
+    create_exception!(
+        crs._core,
         CqlError,
         CoreError,
         "The Cassandra reader could not connect, prepare or submit (the message names the error, never a value)."
@@ -129,6 +136,9 @@ pub enum CoreError {
     /// The Cassandra reader could not connect, prepare or submit (→
     /// `CqlError`). The message comes from the driver and names the error.
     Cql(String),
+    /// A keyed read's key that `store_keys` leaves to Python (→
+    /// `StoreKeyError`).
+    StoreKey,
 }
 
 impl fmt::Display for CoreError {
@@ -143,6 +153,7 @@ impl fmt::Display for CoreError {
             CoreError::Snapshot(msg) => f.write_str(msg),
             CoreError::Store(msg) | CoreError::StoreBusy(msg) => write!(f, "store read: {msg}"),
             CoreError::Cql(msg) => write!(f, "cassandra read: {msg}"),
+            CoreError::StoreKey => f.write_str("key not encoded by the reader"),
         }
     }
 }
@@ -198,6 +209,7 @@ impl From<CoreError> for PyErr {
             CoreError::Store(_) => exceptions::StoreReadError::new_err(msg),
             CoreError::StoreBusy(_) => exceptions::StoreBusyError::new_err(msg),
             CoreError::Cql(_) => exceptions::CqlError::new_err(msg),
+            CoreError::StoreKey => exceptions::StoreKeyError::new_err(msg),
             CoreError::InvalidArgument(_) | CoreError::Random | CoreError::Crypto(_) => {
                 exceptions::CoreError::new_err(msg)
             }

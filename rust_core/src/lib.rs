@@ -17,6 +17,7 @@ pub mod lookup_response;
 pub mod mac;
 pub mod pan;
 pub mod rng;
+pub mod store_keys;
 pub mod store_reader;
 pub mod token;
 pub mod velocity_windows;
@@ -26,8 +27,9 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 
 use crate::cluster_index::{ClusterIndex, Key};
 
@@ -711,18 +713,216 @@ fn scan_row_py(py: Python<'_>, row: store_reader::ScanRow) -> ScanRow<'_> {
     (row.clustering, PyBytes::new(py, &row.value), row.version)
 }
 
+/// `key[from..to]` encoded (`store_keys`), or `StoreKey` for a part that is
+/// not text or an exact int, or that `store_keys` leaves to Python.
+fn encode_parts(key: &Bound<'_, PyTuple>, from: usize, to: usize) -> Result<String, CoreError> {
+    let mut writer = store_keys::KeyWriter::new();
+    for i in from..to {
+        let part = key.get_borrowed_item(i).map_err(|_| CoreError::StoreKey)?;
+        let encoded = if let Ok(text) = part.cast::<PyString>() {
+            writer.text(text.to_str().map_err(|_| CoreError::StoreKey)?)
+        } else if part.is_exact_instance_of::<PyInt>() {
+            writer.int(part.extract::<u128>().map_err(|_| CoreError::StoreKey)?)
+        } else {
+            false
+        };
+        if !encoded {
+            return Err(CoreError::StoreKey);
+        }
+    }
+    Ok(writer.finish())
+}
+
+/// The plan of `table` (an object whose `name` is a registered table).
+fn table_plan<'t>(
+    tables: &'t store_keys::Tables,
+    table: &Bound<'_, PyAny>,
+) -> Result<&'t store_keys::TablePlan, CoreError> {
+    let name = table
+        .getattr(intern!(table.py(), "name"))
+        .map_err(|_| CoreError::StoreKey)?;
+    let name = name.cast::<PyString>().map_err(|_| CoreError::StoreKey)?;
+    tables
+        .plan(name.to_str().map_err(|_| CoreError::StoreKey)?)
+        .ok_or(CoreError::StoreKey)
+}
+
+/// The key as a tuple of `parts` parts.
+fn key_tuple<'a, 'py>(
+    key: &'a Bound<'py, PyAny>,
+    parts: usize,
+) -> Result<&'a Bound<'py, PyTuple>, CoreError> {
+    match key.cast::<PyTuple>() {
+        Ok(tuple) if tuple.len() == parts => Ok(tuple),
+        _ => Err(CoreError::StoreKey),
+    }
+}
+
+/// A keyed read of `key` in `table`: (sql, pk, ck).
+fn keyed_read<'t>(
+    tables: &'t store_keys::Tables,
+    table: &Bound<'_, PyAny>,
+    key: &Bound<'_, PyAny>,
+) -> Result<(&'t str, String, String), CoreError> {
+    let plan = table_plan(tables, table)?;
+    let key = key_tuple(key, plan.key_parts)?;
+    let pk = encode_parts(key, 0, plan.partition_parts)?;
+    let ck = encode_parts(key, plan.partition_parts, plan.key_parts)?;
+    Ok((&plan.get_sql, pk, ck))
+}
+
+/// The keyed reads of a list or tuple of `(table, key)` pairs.
+fn keyed_reads<'t>(
+    tables: &'t store_keys::Tables,
+    reads: &Bound<'_, PyAny>,
+) -> Result<Vec<(&'t str, String, String)>, CoreError> {
+    let items = if let Ok(list) = reads.cast::<PyList>() {
+        list.as_sequence().clone()
+    } else if let Ok(tuple) = reads.cast::<PyTuple>() {
+        tuple.as_sequence().clone()
+    } else {
+        return Err(CoreError::StoreKey); // an iterator would be spent before the fallback
+    };
+    let n = items.len().map_err(|_| CoreError::StoreKey)?;
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let item = items.get_item(i).map_err(|_| CoreError::StoreKey)?;
+        let pair = key_tuple(&item, 2)?;
+        let table = pair.get_borrowed_item(0).map_err(|_| CoreError::StoreKey)?;
+        let key = pair.get_borrowed_item(1).map_err(|_| CoreError::StoreKey)?;
+        out.push(keyed_read(tables, &table, &key)?);
+    }
+    Ok(out)
+}
+
+fn borrowed<'a>(reads: &'a [(&'a str, String, String)]) -> Vec<(&'a str, &'a str, &'a str)> {
+    reads
+        .iter()
+        .map(|(sql, pk, ck)| (*sql, pk.as_str(), ck.as_str()))
+        .collect()
+}
+
+/// A table's keyed-read plan as the store registers it: (name, get_sql,
+/// scan_sql, partition_parts, key_parts).
+type TableArg = (String, String, String, usize, usize);
+
 #[pyclass(module = "crs._core", name = "StoreReader", frozen)]
 pub struct PyStoreReader {
     inner: store_reader::StoreReader,
+    tables: store_keys::Tables,
 }
 
 #[pymethods]
 impl PyStoreReader {
     #[new]
-    fn new(path: PathBuf, cache_kib: u32) -> PyResult<Self> {
+    #[pyo3(signature = (path, cache_kib, tables = Vec::new()))]
+    fn new(path: PathBuf, cache_kib: u32, tables: Vec<TableArg>) -> PyResult<Self> {
+        let plans =
+            tables
+                .into_iter()
+                .map(|(name, get_sql, scan_sql, partition_parts, key_parts)| {
+                    let plan = store_keys::TablePlan {
+                        get_sql,
+                        scan_sql,
+                        partition_parts,
+                        key_parts,
+                    };
+                    (name, plan)
+                });
         Ok(PyStoreReader {
             inner: store_reader::StoreReader::open(&path, cache_kib)?,
+            tables: store_keys::Tables::new(plans),
         })
+    }
+
+    /// `get` of `key` in the registered `table`, the key encoded here.
+    fn get_key<'py>(
+        &self,
+        py: Python<'py>,
+        table: &Bound<'py, PyAny>,
+        key: &Bound<'py, PyAny>,
+        now: f64,
+    ) -> PyResult<Option<Found<'py>>> {
+        let (sql, pk, ck) = keyed_read(&self.tables, table, key)?;
+        Ok(found_py(py, self.inner.get(sql, &pk, &ck, now)?))
+    }
+
+    /// `get_each` of `(table, key)` pairs, the keys encoded here.
+    fn get_each_keys<'py>(
+        &self,
+        py: Python<'py>,
+        reads: &Bound<'py, PyAny>,
+        now: f64,
+    ) -> PyResult<Vec<Option<Found<'py>>>> {
+        let reads = keyed_reads(&self.tables, reads)?;
+        let found = self.inner.get_each(&borrowed(&reads), now)?;
+        Ok(found.into_iter().map(|f| found_py(py, f)).collect())
+    }
+
+    /// `get_each_scan` of `(table, key)` pairs and the partition `partition`
+    /// of `table`, the keys encoded here.
+    fn get_each_scan_keys<'py>(
+        &self,
+        py: Python<'py>,
+        reads: &Bound<'py, PyAny>,
+        table: &Bound<'py, PyAny>,
+        partition: &Bound<'py, PyAny>,
+        limit: i64,
+        now: f64,
+    ) -> PyResult<(Vec<Option<Found<'py>>>, Vec<ScanRow<'py>>)> {
+        let reads = keyed_reads(&self.tables, reads)?;
+        let plan = table_plan(&self.tables, table)?;
+        let pk = encode_parts(
+            key_tuple(partition, plan.partition_parts)?,
+            0,
+            plan.partition_parts,
+        )?;
+        let (found, rows) =
+            self.inner
+                .get_each_scan(&borrowed(&reads), (&plan.scan_sql, &pk, limit), now)?;
+        Ok((
+            found.into_iter().map(|f| found_py(py, f)).collect(),
+            rows.into_iter().map(|r| scan_row_py(py, r)).collect(),
+        ))
+    }
+
+    /// `get_through` of the index row `index_key` of `index` and the row of
+    /// `table` it names (key `key_head` + the index value), keys encoded here.
+    fn get_through_keys<'py>(
+        &self,
+        py: Python<'py>,
+        index: &Bound<'py, PyAny>,
+        index_key: &Bound<'py, PyAny>,
+        table: &Bound<'py, PyAny>,
+        key_head: &Bound<'py, PyAny>,
+        now: f64,
+    ) -> PyResult<(Option<Found<'py>>, Option<Found<'py>>)> {
+        let (index_sql, index_pk, index_ck) = keyed_read(&self.tables, index, index_key)?;
+        let plan = table_plan(&self.tables, table)?;
+        let n = plan.partition_parts;
+        let head = key_tuple(
+            key_head,
+            plan.key_parts.checked_sub(1).ok_or(CoreError::StoreKey)?,
+        )?;
+        let in_partition = head.len() < n;
+        let (head, other) = if in_partition {
+            (encode_parts(head, 0, head.len())?, String::new())
+        } else {
+            (
+                encode_parts(head, n, head.len())?,
+                encode_parts(head, 0, n)?,
+            )
+        };
+        let named = store_reader::NamedKey {
+            sql: &plan.get_sql,
+            head: &head,
+            other: &other,
+            in_partition,
+        };
+        let (index, row) =
+            self.inner
+                .get_through((index_sql, &index_pk, &index_ck), &named, now)?;
+        Ok((found_py(py, index), found_py(py, row)))
     }
 
     /// `(value, version)` of the row `sql` selects for `(pk, ck, now)`, or None.
@@ -1044,6 +1244,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "StoreBusyError",
         py.get_type::<exceptions::StoreBusyError>(),
     )?;
+    m.add("StoreKeyError", py.get_type::<exceptions::StoreKeyError>())?;
     m.add("CqlError", py.get_type::<exceptions::CqlError>())?;
     m.add_class::<PyStoreReader>()?;
     m.add_class::<PyCqlReader>()?;

@@ -475,6 +475,7 @@ def test_a_busy_file_is_read_on_the_path_that_waits_without_the_gil(indexed: Emb
             raise StoreBusyError("store read: database is locked")
 
         scan = get_each = get_each_scan = get_through = get
+        get_key = get_each_keys = get_each_scan_keys = get_through_keys = get
 
     store = indexed
     apply(store, put(THINGS, ("acme", "t"), b"value", "v1"))

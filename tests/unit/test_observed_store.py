@@ -65,8 +65,8 @@ def test_store_errors_are_counted_but_lost_conditions_are_not(tmp_path: Path) ->
 
 
 def test_grouped_reads_are_one_timed_operation_each_and_stop_at_a_passed_deadline(tmp_path: Path) -> None:
-    """``get_through`` and ``get_each_and_scan``: one store operation each in the metrics (labelled with the tables
-    they read), checked against the caller's deadline before they start."""
+    """``get_through``, ``get_each_and_scan`` and ``get_each``: one store operation each in the metrics (labelled
+    with the tables they read), checked against the caller's deadline before they start; a failure is counted."""
     index, named = schema.cards_by_token, schema.cards_by_id
     scanned = schema.relationships_by_account
 
@@ -74,8 +74,15 @@ def test_grouped_reads_are_one_timed_operation_each_and_stop_at_a_passed_deadlin
         store = ObservedStore(EmbeddedStore(tmp_path / "crs.db"))
         through = metrics.STORE_DURATION.labels(table="cards_by_token>cards_by_id", op="get_through")
         grouped = metrics.STORE_DURATION.labels(table="accounts_by_id,relationships_by_account", op="get_each_and_scan")
-        counts = through._sum, grouped._sum  # type: ignore[attr-defined]
+        each = metrics.STORE_DURATION.labels(table="accounts_by_id,cards_by_id", op="get_each")
+        counts = through._sum, grouped._sum, each._sum  # type: ignore[attr-defined]
         before = [c.get() for c in counts]
+        reads = [
+            (schema.cards_by_id, ("t", "c")),
+            (schema.accounts_by_id, ("t", "a")),
+            (schema.cards_by_id, ("t", "d")),
+        ]
+        assert await store.get_each(reads) == [None, None, None]
         assert await store.get_through(index, ("t", "tok"), named, ("t",)) == (None, None)
         assert await store.get_each_and_scan([(schema.accounts_by_id, ("t", "a"))], scanned, ("t", "a"), limit=5) == (
             [None],
@@ -88,8 +95,15 @@ def test_grouped_reads_are_one_timed_operation_each_and_stop_at_a_passed_deadlin
                 await store.get_through(index, ("t", "tok"), named, ("t",))
             with pytest.raises(DeadlineExceeded):
                 await store.get_each_and_scan([], scanned, ("t", "a"), limit=5)
+            with pytest.raises(DeadlineExceeded):
+                await store.get_each(reads)
         finally:
             DEADLINE.reset(token)
+        errors = metrics.STORE_ERRORS.labels(table="accounts_by_id,cards_by_id", op="get_each")
+        failed = errors._value.get()  # type: ignore[attr-defined]
         await store.close()
+        with pytest.raises(Exception, match="closed"):
+            await store.get_each(reads)
+        assert errors._value.get() == failed + 1  # type: ignore[attr-defined]
 
     asyncio.run(run())

@@ -61,9 +61,17 @@ class ObservedStore(Store):
             metrics.store_op_done(table.name, "get", time.perf_counter() - started)
 
     async def get_each(self, reads: Sequence[tuple[Table, Key]]) -> list[Record | None]:
-        # One operation in the metrics, labelled with the tables it read (a fixed set per call site).
+        # Every lookup's last step: the steps of ``_run``, without its closure. One operation in the metrics,
+        # labelled with the tables it read (a fixed set per call site).
         tables = ",".join(sorted({table.name for table, _ in reads}))
-        return await self._run(tables, "get_each", lambda: self.inner.get_each(reads))
+        started = _check_deadline(tables, "get_each")
+        try:
+            return await self.inner.get_each(reads)
+        except Exception:
+            metrics.STORE_ERRORS.labels(table=tables, op="get_each").inc()
+            raise
+        finally:
+            metrics.store_op_done(tables, "get_each", time.perf_counter() - started)
 
     async def get_each_and_scan(
         self, reads: Sequence[tuple[Table, Key]], table: Table, partition: Key, *, limit: int

@@ -22,7 +22,7 @@ from contextvars import ContextVar, Token
 from pathlib import Path
 from types import TracebackType
 
-from crs._core import StoreBusyError, StoreReader, StoreReadError
+from crs._core import StoreBusyError, StoreKeyError, StoreReader, StoreReadError
 from crs.storage.base import (
     ConditionFailed,
     Key,
@@ -97,7 +97,13 @@ class EmbeddedStore(Store):
         self._migrate()
         # Single-row reads and scans on the event loop: through _core, which keeps the GIL (Python's sqlite3
         # releases it around every step, a hand-off whenever another thread is waiting for it).
-        self._fast = StoreReader(path, _CACHE_KIB)
+        # Each table's keyed-read plan, for the readers' own key encoding: (name, get SQL, unbounded scan SQL,
+        # partition key parts, key parts).
+        self._plans = [
+            (name, sql, self._scan_sql[(name, False, False)], n, parts)
+            for name, (sql, n, parts) in self._get_plan.items()
+        ]
+        self._fast = StoreReader(path, _CACHE_KIB, self._plans)
         # The reader lent to the current task's snapshot (None outside one), the idle ones, and every one opened.
         self._lent: ContextVar[_Lease] = ContextVar(f"crs_snapshot_{id(self)}", default=_NO_LEASE)
         self._idle: list[StoreReader] = []
@@ -130,7 +136,7 @@ class EmbeddedStore(Store):
             reader = self._idle.pop()
         elif len(self._snapshot_readers) < _SNAPSHOT_READERS:
             try:
-                reader = StoreReader(self._path, _CACHE_KIB)
+                reader = StoreReader(self._path, _CACHE_KIB, self._plans)
             except StoreReadError as e:
                 raise StoreUnavailable(f"store read failed: {e}") from e
             self._snapshot_readers.append(reader)
@@ -165,17 +171,23 @@ class EmbeddedStore(Store):
         with self._read_lock:
             return self._reader.execute(sql, args).fetchall()
 
+    # The keyed reads below hand their tables and key tuples to ``_core``, which encodes the keys
+    # (``store_keys.rs``) and reads; a key it does not encode (``StoreKeyError``: a wrong shape, a control
+    # character, an integer out of range, a part of another type) is encoded here, by ``_read``, which raises
+    # the exact error or reads what it encodes. A file locked past the reader's short wait (``StoreBusyError``,
+    # rare in WAL mode) is read again on the path that waits without the GIL.
+
     async def get(self, table: Table, key: Key) -> Record | None:
-        # Every lookup's hot path, so ``Table.split`` is inlined: under load each request runs with cold CPU
-        # caches, and each call and object of this path costs several times its in-process time.
-        sql, n, parts = self._get_plan[table.name]
-        if len(key) != parts:
-            table.split(key)  # raises the key-shape error
-        pk, ck, now = encode_key(key[:n]), encode_key(key[n:]), time.time()
+        now = time.time()
         self._check_open()
+        reader = self._lent.get().reader or self._fast
         try:
-            found = (self._lent.get().reader or self._fast).get(sql, pk, ck, now)
-        except StoreBusyError:  # locked (rare in WAL mode): wait on the path that waits without the GIL
+            try:
+                found = reader.get_key(table, key, now)
+            except StoreKeyError:
+                found = reader.get(*self._read(table, key), now)
+        except StoreBusyError:
+            sql, pk, ck = self._read(table, key)
             rows = self._query(sql, (pk, ck, now))
             found = (bytes(rows[0][0]), str(rows[0][1])) if rows else None  # type: ignore[call-overload]
         except StoreReadError as e:
@@ -183,41 +195,51 @@ class EmbeddedStore(Store):
         return None if found is None else Record(found[0], found[1])
 
     async def get_each(self, reads: Sequence[tuple[Table, Key]]) -> list[Record | None]:
-        batch = self._batch(reads)
         now = time.time()
         self._check_open()
+        reader = self._lent.get().reader or self._fast
         try:
-            found = (self._lent.get().reader or self._fast).get_each(batch, now)
-        except StoreBusyError:  # as in ``get``: each read on the path that waits without the GIL
+            try:
+                found = reader.get_each_keys(reads, now)
+            except StoreKeyError:
+                found = reader.get_each(self._batch(reads), now)
+        except StoreBusyError:
             found = []
-            for sql, pk, ck in batch:
+            for sql, pk, ck in self._batch(reads):
                 rows = self._query(sql, (pk, ck, now))
                 found.append((bytes(rows[0][0]), str(rows[0][1])) if rows else None)  # type: ignore[call-overload]
         except StoreReadError as e:
             raise StoreUnavailable(f"store read failed: {e}") from e
         return [None if f is None else Record(f[0], f[1]) for f in found]
 
+    def _read(self, table: Table, key: Key) -> tuple[str, str, str]:
+        """A keyed read encoded in Python: its SQL, partition key and clustering key."""
+        sql, n, parts = self._get_plan[table.name]
+        if len(key) != parts:
+            table.split(key)  # raises the key-shape error
+        return sql, encode_key(key[:n]), encode_key(key[n:])
+
     def _batch(self, reads: Sequence[tuple[Table, Key]]) -> list[tuple[str, str, str]]:
-        batch: list[tuple[str, str, str]] = []
-        for table, key in reads:
-            sql, n, parts = self._get_plan[table.name]
-            if len(key) != parts:
-                table.split(key)  # raises the key-shape error
-            batch.append((sql, encode_key(key[:n]), encode_key(key[n:])))
-        return batch
+        return [self._read(table, key) for table, key in reads]
 
     async def get_each_and_scan(
         self, reads: Sequence[tuple[Table, Key]], table: Table, partition: Key, *, limit: int
     ) -> tuple[list[Record | None], list[Row]]:
-        batch = self._batch(reads)
-        if len(partition) != len(table.partition_key):
-            raise ValueError(f"{table.name}: partition has {len(partition)} parts, expected {len(table.partition_key)}")
-        sql = self._scan_sql[(table.name, False, False)]
-        pk, now = encode_key(partition), time.time()
+        now = time.time()
         self._check_open()
+        reader = self._lent.get().reader or self._fast
         try:
-            found, rows = (self._lent.get().reader or self._fast).get_each_scan(batch, (sql, pk, limit), now)
-        except StoreBusyError:  # as in ``get``: each read on the path that waits without the GIL
+            try:
+                found, rows = reader.get_each_scan_keys(reads, table, partition, limit, now)
+            except StoreKeyError:
+                batch = self._batch(reads)
+                if len(partition) != len(table.partition_key):
+                    raise ValueError(
+                        f"{table.name}: partition has {len(partition)} parts, expected {len(table.partition_key)}"
+                    ) from None
+                scan = (self._scan_sql[(table.name, False, False)], encode_key(partition), limit)
+                found, rows = reader.get_each_scan(batch, scan, now)
+        except StoreBusyError:
             return await self.get_each(reads), await self.scan(table, partition, limit=limit)
         except StoreReadError as e:
             raise StoreUnavailable(f"store read failed: {e}") from e
@@ -229,20 +251,15 @@ class EmbeddedStore(Store):
     async def get_through(
         self, index: Table, index_key: Key, table: Table, key_head: Key
     ) -> tuple[Record | None, Record | None]:
-        (index_read,) = self._batch([(index, index_key)])
-        sql, n, parts = self._get_plan[table.name]
-        if len(key_head) + 1 != parts:
-            raise ValueError(f"{table.name}: key has {len(key_head) + 1} parts, expected {parts}")
-        in_partition = len(key_head) < n  # the index value is the partition key's last part
-        if in_partition:
-            named = (sql, encode_key(key_head), "", True)
-        else:
-            named = (sql, encode_key(key_head[n:]), encode_key(key_head[:n]), False)
         now = time.time()
         self._check_open()
+        reader = self._lent.get().reader or self._fast
         try:
-            found, row = (self._lent.get().reader or self._fast).get_through(index_read, named, now)
-        except StoreBusyError:  # as in ``get``: both reads on the path that waits without the GIL
+            try:
+                found, row = reader.get_through_keys(index, index_key, table, key_head, now)
+            except StoreKeyError:
+                found, row = reader.get_through(*self._through(index, index_key, table, key_head), now)
+        except StoreBusyError:
             return await super().get_through(index, index_key, table, key_head)
         except StoreReadError as e:
             raise StoreUnavailable(f"store read failed: {e}") from e
@@ -250,6 +267,19 @@ class EmbeddedStore(Store):
             None if found is None else Record(found[0], found[1]),
             None if row is None else Record(row[0], row[1]),
         )
+
+    def _through(
+        self, index: Table, index_key: Key, table: Table, key_head: Key
+    ) -> tuple[tuple[str, str, str], tuple[str, str, str, bool]]:
+        """``get_through``'s two reads encoded in Python: the index row's, and the named row's (sql, the encoded
+        parts before the index value, the other half of the key, whether the value ends the partition key)."""
+        index_read = self._read(index, index_key)
+        sql, n, parts = self._get_plan[table.name]
+        if len(key_head) + 1 != parts:
+            raise ValueError(f"{table.name}: key has {len(key_head) + 1} parts, expected {parts}")
+        if len(key_head) < n:  # the index value is the partition key's last part
+            return index_read, (sql, encode_key(key_head), "", True)
+        return index_read, (sql, encode_key(key_head[n:]), encode_key(key_head[:n]), False)
 
     async def get_many(self, table: Table, keys: Sequence[Key]) -> list[Record | None]:
         if len(keys) <= _INLINE_KEYS:
