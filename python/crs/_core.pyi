@@ -31,6 +31,7 @@ __all__ = [
     "authorization_context_head",
     "authorization_context_tail",
     "classify_brand",
+    "has_long_digit_run",
     "is_token_shaped",
     "lookup_card_response",
     "luhn_valid",
@@ -199,6 +200,9 @@ class StoreReader:
 
     def close(self) -> None:
         """Closes the connection; later reads raise ``StoreReadError``."""
+
+def has_long_digit_run(data: bytes) -> bool:
+    """Whether ``data`` holds 19 or more ASCII digits in a row (a JSON integer that may not fit 64 bits)."""
 
 def luhn_valid(digits: str) -> bool:
     """True if ``digits`` is non-empty, all ASCII digits, with a correct Luhn check digit."""

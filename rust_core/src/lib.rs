@@ -12,6 +12,7 @@ pub mod cluster_index;
 pub mod cql_reader;
 pub mod cql_tls;
 pub mod errors;
+pub mod json_digits;
 pub mod keyring;
 pub mod lookup_response;
 pub mod mac;
@@ -1222,6 +1223,12 @@ impl PyCqlReader {
 }
 
 /// Card-data core: PAN validation, vault tokens, AES-256-GCM, HMAC indexes.
+/// Whether `data` holds 19 or more ASCII digits in a row (`json_digits`).
+#[pyfunction]
+fn has_long_digit_run(data: &[u8]) -> bool {
+    json_digits::has_digit_run(data, json_digits::LONG_RUN)
+}
+
 #[pymodule(name = "_core")]
 fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -1252,6 +1259,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPanInfo>()?;
     m.add_class::<PySealedPan>()?;
     m.add_class::<PyKeyRing>()?;
+    m.add_function(wrap_pyfunction!(has_long_digit_run, m)?)?;
     m.add_function(wrap_pyfunction!(luhn_valid, m)?)?;
     m.add_function(wrap_pyfunction!(validate_pan, m)?)?;
     m.add_function(wrap_pyfunction!(classify_brand, m)?)?;
