@@ -1307,7 +1307,8 @@ OTHER_BENCHMARKS = (
     "[bench/results/risk.md](bench/results/risk.md) |",
     "| change feed events/s to one consumer, change-to-consumer latency | `bench/feed_bench.py` | "
     "[bench/results/feed.md](bench/results/feed.md) |",
-    "| what the store costs each lookup: the same server with every read answered from memory, shares of Ping "
+    "| what the store costs each lookup: the same server with every read answered from memory, and the floor of "
+    "a lookup-shaped call (each answer cached: transport, interceptor, response only), shares of Ping "
     "| `bench/store_free.py` | [bench/results/store_free.md](bench/results/store_free.md) |",
     "| cost per lookup on Cassandra, small vs 1M-customer keyspace (bulk-loaded SSTables), CRS and JVM CPU "
     "| `bench/cassandra_scale.py` | [bench/results/cassandra_scale.md](bench/results/cassandra_scale.md) |",
