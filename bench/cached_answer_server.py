@@ -20,6 +20,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bench.instrument_server import refuse_launch
 from crs import cli
 from crs.api import cluster_servicers, servicers
 from crs.api.encoded import Encoded
@@ -44,14 +45,9 @@ def cached(method: Method) -> Method:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] != ["serve"]:
-        print("usage: python -m bench.cached_answer_server serve [crs serve options]", file=sys.stderr)
-        return 2
-    at = argv.index("--workers") if "--workers" in argv else -1
-    if at < 0 or argv[at + 1 : at + 2] != ["1"]:
-        # More workers would be started by the supervisor as plain `crs serve` processes, without the cache.
-        print("bench.cached_answer_server: pass --workers 1", file=sys.stderr)
-        return 2
+    refused = refuse_launch(argv, "bench.cached_answer_server", "the cache")
+    if refused is not None:
+        return refused
     servicers.CardServicer.LookupCard = cached(servicers.CardServicer.LookupCard)  # type: ignore[assignment]
     lookup = cluster_servicers.LookupServicer
     lookup.GetAuthorizationContext = cached(lookup.GetAuthorizationContext)  # type: ignore[assignment]

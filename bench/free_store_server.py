@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from bench.instrument_server import refuse_launch
 from crs import cli
 from crs.api import server
 from crs.api.server import ServerConfig
@@ -85,14 +86,9 @@ def open_memoized(config: ServerConfig) -> Store:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] != ["serve"]:
-        print("usage: python -m bench.free_store_server serve [crs serve options]", file=sys.stderr)
-        return 2
-    at = argv.index("--workers") if "--workers" in argv else -1
-    if at < 0 or argv[at + 1 : at + 2] != ["1"]:
-        # More workers would be started by the supervisor as plain `crs serve` processes, without the memo.
-        print("bench.free_store_server: pass --workers 1", file=sys.stderr)
-        return 2
+    refused = refuse_launch(argv, "bench.free_store_server", "the memo")
+    if refused is not None:
+        return refused
     server.open_store = open_memoized  # build_server looks it up when it is called
     return cli.main(argv)
 

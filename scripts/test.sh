@@ -15,7 +15,7 @@ echo "== mypy (strict)"
 .venv/bin/mypy
 .venv/bin/mypy loadtests bench/run.py bench/capacity.py bench/lookup_micro.py bench/tokenize_bench.py bench/cluster_reconcile.py \
     bench/customer360_bench.py bench/risk_bench.py bench/transactions_bench.py bench/feed_bench.py bench/clone_tenant.py \
-    bench/store_free.py bench/free_store_server.py bench/cached_answer_server.py bench/cassandra_bulk.py bench/cassandra_scale.py bench/claim_order.py
+    bench/store_free.py bench/free_store_server.py bench/cached_answer_server.py bench/instrument_server.py bench/cassandra_bulk.py bench/cassandra_scale.py bench/claim_order.py
 echo "== stub matches the extension (mypy.stubtest)"
 (cd python && ../.venv/bin/python -m mypy.stubtest crs._core)
 echo "== rust: fmt, clippy, tests"

@@ -705,6 +705,8 @@ fn authorization_context_tail<'py>(
 type Found<'py> = (Bound<'py, PyBytes>, String);
 /// A scanned row's `(clustering, value, version)` as Python sees it.
 type ScanRow<'py> = (String, Bound<'py, PyBytes>, String);
+/// A `get_each_scan`'s answer as Python sees it.
+type EachScan<'py> = (Vec<Option<Found<'py>>>, Vec<ScanRow<'py>>);
 
 fn found_py(py: Python<'_>, found: Option<store_reader::Found>) -> Option<Found<'_>> {
     found.map(|(value, version)| (PyBytes::new(py, &value), version))
@@ -712,6 +714,18 @@ fn found_py(py: Python<'_>, found: Option<store_reader::Found>) -> Option<Found<
 
 fn scan_row_py(py: Python<'_>, row: store_reader::ScanRow) -> ScanRow<'_> {
     (row.clustering, PyBytes::new(py, &row.value), row.version)
+}
+
+/// A `get_each_scan`'s keyed rows and scanned rows as Python sees them.
+fn each_scan_py(
+    py: Python<'_>,
+    found: Vec<Option<store_reader::Found>>,
+    rows: Vec<store_reader::ScanRow>,
+) -> EachScan<'_> {
+    (
+        found.into_iter().map(|f| found_py(py, f)).collect(),
+        rows.into_iter().map(|r| scan_row_py(py, r)).collect(),
+    )
 }
 
 /// `key[from..to]` encoded (`store_keys`), or `StoreKey` for a part that is
@@ -870,7 +884,7 @@ impl PyStoreReader {
         partition: &Bound<'py, PyAny>,
         limit: i64,
         now: f64,
-    ) -> PyResult<(Vec<Option<Found<'py>>>, Vec<ScanRow<'py>>)> {
+    ) -> PyResult<EachScan<'py>> {
         let reads = keyed_reads(&self.tables, reads)?;
         let plan = table_plan(&self.tables, table)?;
         let pk = encode_parts(
@@ -881,10 +895,7 @@ impl PyStoreReader {
         let (found, rows) =
             self.inner
                 .get_each_scan(&borrowed(&reads), (&plan.scan_sql, &pk, limit), now)?;
-        Ok((
-            found.into_iter().map(|f| found_py(py, f)).collect(),
-            rows.into_iter().map(|r| scan_row_py(py, r)).collect(),
-        ))
+        Ok(each_scan_py(py, found, rows))
     }
 
     /// `get_through` of the index row `index_key` of `index` and the row of
@@ -961,7 +972,7 @@ impl PyStoreReader {
         reads: Vec<(String, String, String)>,
         scan: (String, String, i64),
         now: f64,
-    ) -> PyResult<(Vec<Option<Found<'py>>>, Vec<ScanRow<'py>>)> {
+    ) -> PyResult<EachScan<'py>> {
         let borrowed: Vec<(&str, &str, &str)> = reads
             .iter()
             .map(|(sql, pk, ck)| (sql.as_str(), pk.as_str(), ck.as_str()))
@@ -970,10 +981,7 @@ impl PyStoreReader {
         let (found, rows) = self
             .inner
             .get_each_scan(&borrowed, (sql, pk, *limit), now)?;
-        Ok((
-            found.into_iter().map(|f| found_py(py, f)).collect(),
-            rows.into_iter().map(|r| scan_row_py(py, r)).collect(),
-        ))
+        Ok(each_scan_py(py, found, rows))
     }
 
     /// The index row `index` (sql, pk, ck) and the row it names, in one read
