@@ -8,9 +8,10 @@ call (best of 5 rounds, so other load on the machine counts least): the intercep
 metrics, context, servicer, log line), the servicer alone (domain + response encoding), the servicer again
 with cold CPU caches (8 MiB of other memory copied before each call, as between requests under load), the domain
 lookup alone (store reads + record decode), the per-RPC log line alone, and authentication; then
-GetAuthorizationContext by token: its servicer and its domain part alone, and its servicer again on a copy of
-the store where every cluster has a velocity row of 60 transactions (the seed records none). Prints one JSON
-object.
+GetAuthorizationContext by token: its servicer (the rows read, then rules and encoding in one ``_core`` call),
+its reads alone, the same call on the Python rules (``Lookup.context_of`` + ``authorization_encoded``, the
+reference path the core's answer is held equal to), and its servicer again on a copy of the store where every
+cluster has a velocity row of 60 transactions (the seed records none). Prints one JSON object.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from crs._core import KeyRing
 from crs.api import logs
 from crs.api.auth import ApiKeys
 from crs.api.call import CURRENT
+from crs.api.cluster_convert import authorization_encoded
 from crs.api.cluster_servicers import LookupServicer
 from crs.api.interceptor import CrsInterceptor
 from crs.api.methods import POLICIES
@@ -49,7 +51,9 @@ from crs.storage.embedded import EmbeddedStore
 from crs.v1 import card_pb2, lookup_pb2
 
 METHOD = "/crs.v1.CardService/LookupCard"
-CONTEXT_SERVICER = "GetAuthorizationContext servicer (domain + response encoded in _core)"
+CONTEXT_SERVICER = "GetAuthorizationContext servicer (reads + rules and response in one _core call)"
+CONTEXT_READS = "GetAuthorizationContext reads (3 store calls in one snapshot, membership decodes)"
+CONTEXT_PYTHON = "GetAuthorizationContext servicer on the Python rules (the reference path)"
 CONTEXT_WITH_VELOCITY = "GetAuthorizationContext servicer, each cluster with a 60-transaction velocity row"
 CALLS = 2000
 ROUNDS = 5
@@ -149,8 +153,13 @@ async def measure(root: Path) -> dict[str, float]:
         async def context_call(i: int) -> None:
             await context_servicer.GetAuthorizationContext(context_requests[i % len(tokens)], ctx)  # type: ignore[arg-type]
 
-        async def context_domain(i: int) -> None:
-            await domain.lookup.authorization_context(tenant, token=tokens[i % len(tokens)])
+        async def context_reads(i: int) -> None:
+            await domain.lookup.authorization_rows(tenant, token=tokens[i % len(tokens)])
+
+        async def context_python(i: int) -> None:
+            rows = await domain.lookup.authorization_rows(tenant, token=tokens[i % len(tokens)])
+            now = now_us()
+            authorization_encoded(domain.lookup.context_of(rows, now), now)
 
         results = {
             "interceptor (auth, metrics, log line) + servicer: the whole call above gRPC": await _best(full),
@@ -160,9 +169,8 @@ async def measure(root: Path) -> dict[str, float]:
             "per-RPC log line": await _best(log_line),
             "auth (API key)": await _best(auth),
             CONTEXT_SERVICER: await _best(context_call),
-            "GetAuthorizationContext domain part (3 store calls, decodes, risk rules, preferences)": (
-                await _best(context_domain)
-            ),
+            CONTEXT_READS: await _best(context_reads),
+            CONTEXT_PYTHON: await _best(context_python),
         }
         clusters = [(await domain.lookup.authorization_context(tenant, token=t)).cluster for t in tokens]
     finally:

@@ -866,9 +866,10 @@ def _context_split_lines(split: dict[str, float], tp: dict[str, Any], ceiling_la
     """The same reading for GetAuthorizationContext by token, when the run measured its in-process split (runs
     before it was added to ``bench/lookup_micro.py`` did not)."""
     servicer = split.get(lookup_micro.CONTEXT_SERVICER)
-    domain = next((us for name, us in split.items() if name.startswith("GetAuthorizationContext domain")), None)
+    reads = split.get(lookup_micro.CONTEXT_READS)
+    python = split.get(lookup_micro.CONTEXT_PYTHON)
     run = tp["peak"].get("GetAuthorizationContext by token")
-    if servicer is None or domain is None or run is None:
+    if servicer is None or reads is None or python is None or run is None:
         return []
     empty_cpu = tp["peak"][ceiling_label].cpu_us_per_req
     gap = run.cpu_us_per_req - empty_cpu
@@ -878,9 +879,10 @@ def _context_split_lines(split: dict[str, float], tp: dict[str, Any], ceiling_la
         "",
         f"GetAuthorizationContext by token under load: {run.cpu_us_per_req:,.0f} CPU-µs per call, {gap:,.0f} µs more "
         f"than the empty RPC (the same budget of {budget:,.0f} µs applies). In-process its servicer costs "
-        f"{servicer:,.0f} µs: {domain:,.0f} µs of domain work (the reads of three store calls, the record "
-        f"decodes, the risk rules and the preference merge) and {servicer - domain:,.0f} µs for the response, "
-        "encoded in `_core` (`authorization_context_head` and `authorization_context_tail`). Under load the call "
+        f"{servicer:,.0f} µs: {reads:,.0f} µs for the reads (three store calls in one snapshot) and "
+        f"{servicer - reads:,.0f} µs for the risk rules, the preferred method and the response, computed and "
+        "encoded in one `_core` call (`AuthorizationRules.authorization_context`); the same call on the Python "
+        f"rules, the reference path, costs {python:,.0f} µs. Under load the call "
         f"cost {gap / servicer:.1f}x that in-process time more than the empty RPC"
         + (f" (LookupCard: {lookup_gap / lookup_servicer:.1f}x)." if lookup_servicer > 0 else "."),
     ]

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, final
 
 __all__ = [
+    "AuthorizationRules",
     "ClusterIndex",
     "CoreError",
     "CqlError",
@@ -259,6 +260,43 @@ def authorization_context_tail(
     reason), velocity or None); the velocity is (windows as (name, count, currency -> (count, amount in minor
     units)) in order, as-of microseconds, newest-event microseconds, late dropped, duplicates). Raises
     ``CoreError`` for a statistic ``ClusterStats`` has no field for."""
+
+@final
+class AuthorizationRules:
+    """One tenant's authorization rules, evaluated in the core: the risk signals an authorization lookup can
+    raise and the stated preferred method (``crs.domain.authorization_rules`` builds it from the tenant's
+    ``RiskConfig``). ``thresholds``: the ``RiskConfig`` integers the rules read, by field name; ``scores``: every
+    signal code's score; ``eur_rates``: currency -> (EUR rate as a plain decimal string, minor-unit exponent);
+    ``card_states``: card state number -> its wording in CARD_NOT_ACTIVE; ``kind_numbers``: identifier kind
+    name -> ``IdentifierKind`` number; ``channels``: profile checkout channel -> payment channel number;
+    ``known_methods``: the method names a bank-transfer scheme may be stated as. Raises ``CoreError`` for a
+    missing threshold or score, or a rate that is not a plain decimal of at most 28 digits."""
+
+    def __new__(
+        cls,
+        tenant: str,
+        *,
+        thresholds: dict[str, int],
+        scores: dict[str, int],
+        eur_rates: dict[str, tuple[str, int]],
+        card_states: dict[int, str],
+        kind_numbers: dict[str, int],
+        channels: dict[str, int],
+        known_methods: set[str],
+    ) -> AuthorizationRules: ...
+    def authorization_context(
+        self,
+        records: tuple[bytes, bytes | None, list[bytes]],
+        clusters_of: dict[str, str],
+        rows: tuple[bytes | None, bytes | None, bytes | None, bytes | None],
+        as_of: tuple[int, int, int],
+    ) -> bytes:
+        """The whole encoded ``crs.v1.AuthorizationContext`` from the rows one lookup read: ``records`` the stored
+        card, account (None: not found) and owners' customer records; ``clusters_of`` customer id -> cluster id;
+        ``rows`` the cardholder's cluster row, its velocity row, the cardholder's profile row and its cluster's
+        profile row (each None when not stored); ``as_of`` (microseconds, UTC year, UTC month), also the rules'
+        now. Raises ``CoreError`` for whatever it leaves to the Python rules (a record of another shape, an
+        amount beyond its exact range, an unknown identifier kind); the message never quotes a record."""
 
 def lookup_card_response(card: bytes, account: bytes | None, owners: list[bytes]) -> bytes:
     """The encoded ``crs.v1.LookupCardResponse`` for the stored JSON records of a card, its account (None: no

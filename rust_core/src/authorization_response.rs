@@ -19,10 +19,12 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::authorization_rules::{ClusterRecord, Facts, Rules};
 use crate::errors::{CoreError, Result};
 use crate::lookup_response::{
     AccountRecord, CardRecord, brand_number, name, one, parse, timestamp,
 };
+use crate::velocity_windows;
 use crate::wire::Writer;
 
 const ACTIVE: i64 = 1; // CardState, AccountStatus and CustomerStatus all number ACTIVE 1
@@ -100,6 +102,17 @@ pub fn authorization_context_head(
     preferred_method: &str,
 ) -> Result<Vec<u8>> {
     let card: CardRecord = parse(card, "stored card record is not valid")?;
+    head(&card, account, owners, clusters_of, as_of, preferred_method)
+}
+
+fn head(
+    card: &CardRecord,
+    account: Option<&[u8]>,
+    owners: &[&[u8]],
+    clusters_of: &HashMap<String, String>,
+    as_of: AsOf,
+    preferred_method: &str,
+) -> Result<Vec<u8>> {
     let account: Option<AccountRecord> = account
         .map(|a| parse(a, "stored account record is not valid"))
         .transpose()?;
@@ -113,7 +126,7 @@ pub fn authorization_context_head(
         && account.as_ref().is_some_and(|a| a.status == ACTIVE)
         && owners.iter().any(|o| o.status == ACTIVE);
     let mut out = Writer::new();
-    out.message(1, &card_context(&card, expired, usable)?);
+    out.message(1, &card_context(card, expired, usable)?);
     if let Some(account) = &account {
         out.message(2, &account_context(account));
     }
@@ -273,6 +286,102 @@ pub fn authorization_context_tail(
         out.message(6, &risk_summary(r));
     }
     Ok(out.into_bytes())
+}
+
+/// The stored rows one authorization lookup read, as `authorization_context`
+/// takes them.
+pub struct Rows<'a> {
+    pub tenant: &'a str,
+    pub card: &'a [u8],
+    pub account: Option<&'a [u8]>,
+    pub owners: &'a [&'a [u8]],
+    /// customer id -> cluster id, for every owner with a cluster.
+    pub clusters_of: &'a HashMap<String, String>,
+    /// The cardholder's cluster row, when the cardholder has a cluster.
+    pub cluster: Option<&'a [u8]>,
+    /// That cluster's velocity row, when it has one.
+    pub velocity: Option<&'a [u8]>,
+    /// The cardholder's own profile row and its cluster's, when stored.
+    pub own_profile: Option<&'a [u8]>,
+    pub cluster_profile: Option<&'a [u8]>,
+}
+
+/// The whole encoded `AuthorizationContext` from the stored rows: the head,
+/// then (when the cardholder's cluster is ACTIVE) the cluster and its risk
+/// summary, the rules evaluated here (`authorization_rules`). What the domain
+/// and the API layer compute from the same rows in Python; an error means
+/// the caller computes it there.
+pub fn authorization_context(rules: &Rules, rows: &Rows<'_>, as_of: AsOf) -> Result<Vec<u8>> {
+    let card: CardRecord = parse(rows.card, "stored card record is not valid")?;
+    let preferred = rules.preferred_method(rows.tenant, rows.own_profile, rows.cluster_profile)?;
+    let mut out = head(
+        &card,
+        rows.account,
+        rows.owners,
+        rows.clusters_of,
+        as_of,
+        &preferred,
+    )?;
+    let cluster: Option<ClusterRecord> = rows
+        .cluster
+        .map(|c| parse(c, "stored cluster record is not valid"))
+        .transpose()?;
+    let Some(cluster) = cluster.filter(|c| c.state == ACTIVE) else {
+        return Ok(out);
+    };
+    let windows = velocity_windows::windows(rows.velocity, as_of.us)?;
+    let (score, signals) = rules.assess(&Facts {
+        now_us: as_of.us,
+        velocity: &windows,
+        cluster: &cluster,
+        card_last4: &card.last4,
+        card_state: card.state,
+        card_create_us: card.create_us,
+    })?;
+    let flags = cluster
+        .risk_flags
+        .iter()
+        .map(|f| {
+            let (kind, reason) = rules.flag(f)?;
+            Ok(Flag {
+                kind,
+                masked_value: f.masked.clone(),
+                fingerprint: f.fingerprint.clone(),
+                customer_count: f.count,
+                reason,
+            })
+        })
+        .collect::<Result<_>>()?;
+    let part = ClusterPart {
+        name: name(&cluster.tenant, "clusters", &cluster.id),
+        version: cluster.version,
+        size: cluster.size,
+        customer_since_us: cluster.first_seen_us,
+        stats: cluster.stats.into_iter().collect(),
+        flags,
+    };
+    let velocity = VelocityPart {
+        windows: windows
+            .windows
+            .into_iter()
+            .map(|w| Window {
+                name: w.name.to_string(),
+                count: w.count,
+                totals: w.by_currency,
+            })
+            .collect(),
+        as_of_us: windows.at_us,
+        newest_event_us: windows.watermark_us,
+        late_dropped: windows.late_dropped,
+        duplicates: windows.duplicates,
+    };
+    let risk = RiskPart {
+        score,
+        signals,
+        velocity: Some(velocity),
+    };
+    out.extend(authorization_context_tail(Some(&part), Some(&risk))?);
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub mod aead;
 pub mod authorization_response;
+pub mod authorization_rules;
 pub mod batch;
 pub mod cluster_index;
 pub mod cql_reader;
@@ -699,6 +700,93 @@ fn authorization_context_tail<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
+/// One tenant's authorization rules (`authorization_rules.rs`): its risk
+/// settings and the data the rules name, given once by the domain.
+#[pyclass(module = "crs._core", name = "AuthorizationRules", frozen)]
+pub struct PyAuthorizationRules {
+    tenant: String,
+    inner: authorization_rules::Rules,
+}
+
+/// The stored card, account (None: not found) and owners' customer records.
+type RecordsArg<'py> = (
+    Bound<'py, PyBytes>,
+    Option<Bound<'py, PyBytes>>,
+    Vec<Bound<'py, PyBytes>>,
+);
+/// The cardholder's cluster row, its velocity row, the cardholder's profile
+/// row and the cluster's profile row, each None when not stored.
+type ClusterRowsArg<'py> = (
+    Option<Bound<'py, PyBytes>>,
+    Option<Bound<'py, PyBytes>>,
+    Option<Bound<'py, PyBytes>>,
+    Option<Bound<'py, PyBytes>>,
+);
+
+fn optional_bytes<'a>(b: &'a Option<Bound<'_, PyBytes>>) -> Option<&'a [u8]> {
+    b.as_ref().map(|b| b.as_bytes())
+}
+
+#[pymethods]
+impl PyAuthorizationRules {
+    #[new]
+    #[pyo3(signature = (tenant, *, thresholds, scores, eur_rates, card_states, kind_numbers, channels, known_methods))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        tenant: String,
+        thresholds: HashMap<String, i64>,
+        scores: HashMap<String, i64>,
+        eur_rates: HashMap<String, (String, u32)>,
+        card_states: HashMap<i64, String>,
+        kind_numbers: HashMap<String, i64>,
+        channels: HashMap<String, i64>,
+        known_methods: std::collections::HashSet<String>,
+    ) -> PyResult<Self> {
+        let inner = authorization_rules::Rules::new(authorization_rules::Settings {
+            thresholds,
+            scores,
+            eur_rates,
+            card_states,
+            kind_numbers,
+            channels,
+            known_methods,
+        })?;
+        Ok(PyAuthorizationRules { tenant, inner })
+    }
+
+    /// The whole encoded `crs.v1.AuthorizationContext` from the rows one
+    /// lookup read; `as_of` is (microseconds, UTC year, UTC month). Raises
+    /// `CoreError` for what it leaves to the Python path.
+    fn authorization_context<'py>(
+        &self,
+        py: Python<'py>,
+        records: RecordsArg<'py>,
+        clusters_of: HashMap<String, String>,
+        rows: ClusterRowsArg<'py>,
+        as_of: (i64, i64, i64),
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let (card, account, owners) = records;
+        let owners: Vec<&[u8]> = owners.iter().map(|o| o.as_bytes()).collect();
+        let (cluster, velocity, own_profile, cluster_profile) = &rows;
+        let account = optional_bytes(&account);
+        let stored = authorization_response::Rows {
+            tenant: &self.tenant,
+            card: card.as_bytes(),
+            account,
+            owners: &owners,
+            clusters_of: &clusters_of,
+            cluster: optional_bytes(cluster),
+            velocity: optional_bytes(velocity),
+            own_profile: optional_bytes(own_profile),
+            cluster_profile: optional_bytes(cluster_profile),
+        };
+        let (us, year, month) = as_of;
+        let as_of = authorization_response::AsOf { us, year, month };
+        let out = authorization_response::authorization_context(&self.inner, &stored, as_of)?;
+        Ok(PyBytes::new(py, &out))
+    }
+}
+
 /// Keyed reads of the embedded store's SQLite file that keep the GIL (see
 /// `store_reader.rs`): `get` and `scan` take the SQL text the store built.
 /// A keyed read's `(value, version)` as Python sees it.
@@ -1262,6 +1350,7 @@ fn core_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("StoreKeyError", py.get_type::<exceptions::StoreKeyError>())?;
     m.add("CqlError", py.get_type::<exceptions::CqlError>())?;
     m.add_class::<PyStoreReader>()?;
+    m.add_class::<PyAuthorizationRules>()?;
     m.add_class::<PyCqlReader>()?;
     m.add_class::<PyClusterIndex>()?;
     m.add_class::<PyPanInfo>()?;

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crs._core import authorization_context_head, authorization_context_tail
+from crs._core import CoreError, authorization_context_head, authorization_context_tail
 from crs.api.convert import ts
 from crs.domain.clusters.graph import Edge
 from crs.domain.clusters.identifiers import KIND_NUMBERS
 from crs.domain.clusters.records import ClusterEventRecord, ClusterRecord, IdentifierRecord
 from crs.domain.clusters.service import ClusterView, Member, cluster_name, identifier_name
 from crs.domain.identity.kinds import IdentifierKind
-from crs.domain.lookup import AuthorizationContext
+from crs.domain.lookup import AuthorizationContext, ContextRows, Lookup
 from crs.domain.risk.signals import Assessment
 from crs.domain.risk.velocity import Velocity
 from crs.v1 import cluster_pb2
@@ -172,3 +172,29 @@ def authorization_encoded(ctx: AuthorizationContext, now_us: int) -> bytes:
         _cluster_part(ctx.cluster) if ctx.cluster is not None else None,
         _risk_part(ctx.risk, ctx.velocity) if ctx.risk is not None else None,
     )
+
+
+def authorization_response(lookup: Lookup, rows: ContextRows, now_us: int) -> bytes:
+    """The encoded ``AuthorizationContext`` from the rows one lookup read: computed and encoded in one ``_core``
+    call by the tenant's rules there, or, where the core leaves it to Python (``Lookup.core_rules`` is None or
+    the call raises ``CoreError``), by the Python rules and ``authorization_encoded``. Both give the same
+    bytes (``tests/property/test_authorization_core.py``)."""
+    rules = lookup.core_rules(rows.tenant)
+    if rules is not None:
+        found, prefs = rows.lookup, rows.preferences
+        now = dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC)
+        try:
+            return rules.authorization_context(
+                (found.card_json, found.account_json, found.owners_json),
+                rows.clusters_of,
+                (
+                    rows.cluster.value if rows.cluster else None,
+                    rows.velocity.value if rows.velocity else None,
+                    prefs[0].value if prefs and prefs[0] else None,
+                    prefs[1].value if len(prefs) > 1 and prefs[1] else None,
+                ),
+                (now_us, now.year, now.month),
+            )
+        except CoreError:
+            pass
+    return authorization_encoded(lookup.context_of(rows, now_us), now_us)

@@ -148,7 +148,7 @@ class LookupServicer(lookup_pb2_grpc.LookupServiceServicer):
         self, request: lookup_pb2.GetAuthorizationContextRequest, context: Ctx
     ) -> lookup_pb2.AuthorizationContext:
         tenant = parent(request.parent)
-        found = await self.d.lookup.authorization_context(
+        rows = await self.d.lookup.authorization_rows(
             tenant, token=request.token, pan=request.pan, fingerprint=request.card_fingerprint
         )
-        return encoded(out.authorization_encoded(found, now_us()), lookup_pb2.AuthorizationContext)
+        return encoded(out.authorization_response(self.d.lookup, rows, now_us()), lookup_pb2.AuthorizationContext)

@@ -30,7 +30,7 @@ from crs.storage.base import Key, Record, Store, Table
 
 CHANNEL_OF = {"POS": CHANNEL_POS, "ECOMMERCE": CHANNEL_ECOMMERCE, "IN_APP": CHANNEL_WALLET, "MOTO": CHANNEL_MOTO}
 MONTHS = 12
-_KNOWN_METHODS = frozenset(DEFAULT).union(*BY_COUNTRY.values())
+KNOWN_METHODS = frozenset(DEFAULT).union(*BY_COUNTRY.values())
 
 
 def method_of(tenant: str, m: PaymentMethodRecord) -> str:
@@ -38,7 +38,7 @@ def method_of(tenant: str, m: PaymentMethodRecord) -> str:
     base = f"tenants/{tenant}"
     if m.kind == PROFILE_CARD:
         return f"{CARD}:{base}/cards/{m.card_id}" if m.card_id else CARD
-    if m.kind == BANK_TRANSFER and m.provider in _KNOWN_METHODS:
+    if m.kind == BANK_TRANSFER and m.provider in KNOWN_METHODS:
         return m.provider  # a scheme that is a method of its own: IDEAL, BLIK, ...
     if m.kind in (ACCOUNT, BANK_TRANSFER):
         return f"{BANK_TRANSFER}:{base}/accounts/{m.account_id}" if m.account_id else BANK_TRANSFER

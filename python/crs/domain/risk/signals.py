@@ -45,7 +45,7 @@ DEFAULT_SCORES: dict[str, int] = {
     KNOWN_MERCHANT: -10,
     CARD_NOT_ACTIVE: 60,
 }
-_CARD_STATES = {2: "blocked", 3: "reported lost", 4: "reported stolen", 5: "expired", 6: "closed"}
+CARD_STATES = {2: "blocked", 3: "reported lost", 4: "reported stolen", 5: "expired", 6: "closed"}
 _MAX_SHARED_FLAGS_SCORED = 2
 
 
@@ -125,8 +125,8 @@ def _identity(cfg: RiskConfig, f: Facts) -> list[tuple[str, str]]:
                 f"(threshold {cfg.many_names})",
             )
         )
-    if f.card is not None and f.card.state in _CARD_STATES:
-        out.append((CARD_NOT_ACTIVE, f"card ending {f.card.last4} is {_CARD_STATES[f.card.state]}"))
+    if f.card is not None and f.card.state in CARD_STATES:
+        out.append((CARD_NOT_ACTIVE, f"card ending {f.card.last4} is {CARD_STATES[f.card.state]}"))
     if f.new_identities >= cfg.identity_burst:
         out.append(
             (
