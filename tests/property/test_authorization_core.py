@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crs._core import AuthorizationRules, CoreError
-from crs.api.cluster_convert import authorization_encoded, authorization_response
+from crs._core import CoreError
+from crs.api.cluster_convert import authorization_encoded, authorization_response, core_encoded
 from crs.domain.cards import CardLookup, Cards
 from crs.domain.checkout.sources import ProfilePreferences
 from crs.domain.clusters.records import ClusterRecord
@@ -154,25 +154,6 @@ def _python(lookup: Lookup, rows: ContextRows, now: int) -> bytes:
     return authorization_encoded(lookup.context_of(rows, now), now)
 
 
-def _core(rules: AuthorizationRules, rows: ContextRows, now: int) -> bytes:
-    """``authorization_response``'s core call, made directly so a refusal shows."""
-    import datetime as dt
-
-    at = dt.datetime.fromtimestamp(now / 1e6, dt.UTC)
-    found, prefs = rows.lookup, rows.preferences
-    return rules.authorization_context(
-        (found.card_json, found.account_json, found.owners_json),
-        rows.clusters_of,
-        (
-            rows.cluster.value if rows.cluster else None,
-            rows.velocity.value if rows.velocity else None,
-            prefs[0].value if prefs[0] else None,
-            prefs[1].value if len(prefs) > 1 and prefs[1] else None,
-        ),
-        (now, at.year, at.month),
-    )
-
-
 @settings(max_examples=500, deadline=None)
 @given(_rows(), _CONFIG)
 def test_core_answer_equals_the_python_rules(drawn: tuple[ContextRows, int], cfg: RiskConfig) -> None:
@@ -180,7 +161,7 @@ def test_core_answer_equals_the_python_rules(drawn: tuple[ContextRows, int], cfg
     lookup = _lookup(cfg)
     rules = lookup.core_rules(TENANT)
     assert rules is not None  # plain rates and integer settings: the core takes every one of these
-    assert _core(rules, rows, now) == _python(lookup, rows, now)
+    assert core_encoded(rules, rows, now) == _python(lookup, rows, now)
     assert authorization_response(lookup, rows, now) == _python(lookup, rows, now)
 
 
@@ -216,12 +197,12 @@ def test_what_the_core_leaves_to_python_is_answered_by_python() -> None:
     rules = lookup.core_rules(TENANT)
     assert rules is not None
     with pytest.raises(CoreError):
-        _core(rules, rows, now)
+        core_encoded(rules, rows, now)
     assert authorization_response(lookup, rows, now) == _python(lookup, rows, now)
     # A shared identifier of a kind the API does not know: both paths refuse the record.
     rows, now = _one([{"kind": "SHOE_SIZE", "fingerprint": "ab", "masked": "4*", "count": 3}], None)
     with pytest.raises(CoreError):
-        _core(rules, rows, now)
+        core_encoded(rules, rows, now)
     with pytest.raises(ValueError):
         authorization_response(lookup, rows, now)
 

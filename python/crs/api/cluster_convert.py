@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crs._core import CoreError, authorization_context_head, authorization_context_tail
+from crs._core import AuthorizationRules, CoreError, authorization_context_head, authorization_context_tail
 from crs.api.convert import ts
 from crs.domain.clusters.graph import Edge
 from crs.domain.clusters.identifiers import KIND_NUMBERS
@@ -176,25 +176,30 @@ def authorization_encoded(ctx: AuthorizationContext, now_us: int) -> bytes:
 
 def authorization_response(lookup: Lookup, rows: ContextRows, now_us: int) -> bytes:
     """The encoded ``AuthorizationContext`` from the rows one lookup read: computed and encoded in one ``_core``
-    call by the tenant's rules there, or, where the core leaves it to Python (``Lookup.core_rules`` is None or
-    the call raises ``CoreError``), by the Python rules and ``authorization_encoded``. Both give the same
-    bytes (``tests/property/test_authorization_core.py``)."""
+    call by the tenant's rules there (``core_encoded``), or, where the core leaves it to Python
+    (``Lookup.core_rules`` is None or the call raises ``CoreError``), by the Python rules and
+    ``authorization_encoded``. Both give the same bytes (``tests/property/test_authorization_core.py``)."""
     rules = lookup.core_rules(rows.tenant)
     if rules is not None:
-        found, prefs = rows.lookup, rows.preferences
-        now = dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC)
         try:
-            return rules.authorization_context(
-                (found.card_json, found.account_json, found.owners_json),
-                rows.clusters_of,
-                (
-                    rows.cluster.value if rows.cluster else None,
-                    rows.velocity.value if rows.velocity else None,
-                    prefs[0].value if prefs and prefs[0] else None,
-                    prefs[1].value if len(prefs) > 1 and prefs[1] else None,
-                ),
-                (now_us, now.year, now.month),
-            )
+            return core_encoded(rules, rows, now_us)
         except CoreError:
             pass
     return authorization_encoded(lookup.context_of(rows, now_us), now_us)
+
+
+def core_encoded(rules: AuthorizationRules, rows: ContextRows, now_us: int) -> bytes:
+    """``rules.authorization_context`` on the rows (raises ``CoreError`` for what it leaves to Python)."""
+    found, prefs = rows.lookup, rows.preferences
+    now = dt.datetime.fromtimestamp(now_us / 1e6, dt.UTC)
+    return rules.authorization_context(
+        (found.card_json, found.account_json, found.owners_json),
+        rows.clusters_of,
+        (
+            rows.cluster.value if rows.cluster else None,
+            rows.velocity.value if rows.velocity else None,
+            prefs[0].value if prefs and prefs[0] else None,
+            prefs[1].value if len(prefs) > 1 and prefs[1] else None,
+        ),
+        (now_us, now.year, now.month),
+    )
