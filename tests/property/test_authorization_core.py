@@ -7,7 +7,6 @@ its exact range, an unknown identifier kind) is answered by the Python path."""
 
 from __future__ import annotations
 
-import json
 import random
 from typing import cast
 
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from crs._core import CoreError
 from crs.api.cluster_convert import authorization_encoded, authorization_response, core_encoded
-from crs.domain.cards import CardLookup, Cards
+from crs.domain.cards import Cards
 from crs.domain.checkout.sources import ProfilePreferences
 from crs.domain.clusters.records import ClusterRecord
 from crs.domain.identity.kinds import IdentifierKind
@@ -29,6 +28,7 @@ from crs.domain.risk.config import RiskConfig, TenantRiskConfig
 from crs.domain.risk.signals import DEFAULT_SCORES
 from crs.domain.risk.windows import DAY_US, HOUR_US, MINUTE_US, VelocityState, apply_event
 from crs.storage.base import Record, Store
+from tests.property.test_authorization_encoding import card_lookup
 from tests.property.test_lookup_encoding import _ACCOUNT, _CARD, _CUSTOMER, _ID
 
 T0 = 1_764_000_000_000_000  # 2025-11-24, microseconds
@@ -130,14 +130,7 @@ def _rows(draw: st.DrawFn) -> tuple[ContextRows, int]:
     prefs = [_profile("customers", draw(_PROFILE))]
     if holder_cluster:
         prefs.append(_profile("clusters", draw(_PROFILE)))
-    card_json = encode(card)
-    found = CardLookup(
-        json.loads(card_json),
-        card_json,
-        encode(account) if account is not None else None,
-        [encode(o) for o in owners],
-        ids,
-    )
+    found = card_lookup(card, account, owners)
     rows = ContextRows(
         TENANT,
         found,
@@ -167,10 +160,9 @@ def test_core_answer_equals_the_python_rules(drawn: tuple[ContextRows, int], cfg
 
 def _one(cluster_flags: list[dict[str, str | int]], velocity: bytes | None) -> tuple[ContextRows, int]:
     card = CardRecord(TENANT, "k", "a", "c", "tok", "fp", "499999", "0007", "VISA", 3, 2030, create_us=T0)
-    card_json = encode(card)
     owner = CustomerRecord(TENANT, "c", 1, "Ann")
     cluster = ClusterRecord(TENANT, "q", first_seen_us=T0 - 300 * DAY_US, risk_flags=cluster_flags)
-    found = CardLookup(json.loads(card_json), card_json, None, [encode(owner)], ["c"])
+    found = card_lookup(card, None, [owner])
     rows = ContextRows(
         TENANT,
         found,

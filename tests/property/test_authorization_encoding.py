@@ -153,15 +153,19 @@ def _context(
     preferred: str,
     velocity: Velocity | None = None,
 ) -> AuthorizationContext:
+    return AuthorizationContext(card_lookup(card, account, owners), clusters_of, cluster, risk, velocity, preferred)
+
+
+def card_lookup(card: CardRecord, account: AccountRecord | None, owners: list[CustomerRecord]) -> CardLookup:
+    """The ``CardLookup`` of these records as stored (``records.encode``), the owners' ids in their order."""
     card_json = encode(card)
-    lookup = CardLookup(
+    return CardLookup(
         json.loads(card_json),
         card_json,
         encode(account) if account is not None else None,
         [encode(o) for o in owners],
         [o.id for o in owners],
     )
-    return AuthorizationContext(lookup, clusters_of, cluster, risk, velocity, preferred)
 
 
 @settings(max_examples=300, deadline=None)
